@@ -1,0 +1,61 @@
+#pragma once
+
+// Time vocabulary shared by every module.
+//
+// SystemTime is wall time at one-second resolution: what we show or send (query windows,
+// Statuspage timestamps, SigV4 dates, logs). MonotonicTime is what we measure with (timeouts,
+// backoff, rate-limit refills). Bucket starts and windows are SystemTime values aligned to a
+// period. All functions here are pure.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace statusbridge {
+
+using SystemTime = std::chrono::sys_seconds;
+using MonotonicTime = std::chrono::steady_clock::time_point;
+using Seconds = std::chrono::seconds;
+using Millis = std::chrono::milliseconds;
+
+// A half-open interval [start, end).
+struct TimeWindow {
+  SystemTime start;
+  SystemTime end;
+
+  bool empty() const { return end <= start; }
+  bool Contains(SystemTime t) const { return t >= start && t < end; }
+  friend bool operator==(const TimeWindow&, const TimeWindow&) = default;
+};
+
+inline int64_t ToUnixSeconds(SystemTime t) { return t.time_since_epoch().count(); }
+inline SystemTime FromUnixSeconds(int64_t s) { return SystemTime(Seconds(s)); }
+
+// Largest multiple of `period` (counted from the Unix epoch) that is <= t. REQUIRES: period > 0.
+SystemTime AlignDown(SystemTime t, Seconds period);
+
+// "30s", "5m", "2h", "7d", also combined ("1h30m") and bare integers meaning seconds.
+// Errors say what was wrong with the text.
+Result<Seconds> ParseDuration(std::string_view text);
+
+// "90s" -> "90s", 300 -> "5m", 7200 -> "2h": the shortest exact form.
+std::string FormatDuration(Seconds d);
+
+// "2026-11-24T00:05:00Z".
+std::string FormatIso8601(SystemTime t);
+
+// "20261124T000500Z" (SigV4's X-Amz-Date form).
+std::string FormatAmzDate(SystemTime t);
+
+// Parses ISO 8601 / RFC 3339 UTC timestamps: "2026-11-24T00:05:00Z", with optional fractional
+// seconds (truncated) and "+00:00"/"+HH:MM" offsets. Also Logs Insights' "2026-11-24 00:05:00.000".
+Result<SystemTime> ParseIso8601(std::string_view text);
+
+// Parses an RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
+Result<SystemTime> ParseHttpDate(std::string_view text);
+
+}  // namespace statusbridge

@@ -1,0 +1,68 @@
+#pragma once
+
+// HttpClient is the one transport every outbound API call goes through (AWS, Statuspage, IMDS,
+// the Lambda runtime API). The real one is CurlHttpClient; tests use tests/fakes/fake_http_client.h
+// or a real loopback server.
+//
+// Contract: Send() performs exactly one HTTP exchange. Transport failures (DNS, connect, TLS,
+// timeout, connection dropped) are a non-OK Status (Unavailable, or DeadlineExceeded for a
+// timeout) naming the method and URL. Any HTTP response, 5xx included, is an OK Result: what the
+// status code means is the caller's business. Implementations are thread-safe.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+
+namespace statusbridge::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Case-insensitive lookup of the first header named `name`; empty if absent.
+std::string_view FindHeader(const Headers& headers, std::string_view name);
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // absolute: scheme://host[:port]/path[?query]
+  Headers headers;
+  std::string body;
+  Millis timeout{30000};  // whole exchange; 0 means no timeout (Lambda's /next)
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+
+  std::string_view Header(std::string_view name) const { return FindHeader(headers, name); }
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+// Parts of an absolute URL. Only http and https are accepted.
+struct Url {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // without brackets for IPv6
+  int port = 0;        // 0 when the URL has none
+  std::string path;    // at least "/"
+  std::string query;   // without '?'
+
+  // "host" or "host:port" as the Host header carries it (port omitted when it is the default).
+  std::string HostHeader() const;
+};
+Result<Url> ParseUrl(std::string_view url);
+
+// RFC 3986 percent-encoding of everything except unreserved characters (A-Z a-z 0-9 - . _ ~).
+std::string UrlEncode(std::string_view s);
+
+// Truncates a response body for inclusion in an error message (at most `max` bytes, with "...").
+std::string Snippet(std::string_view body, size_t max = 300);
+
+}  // namespace statusbridge::http
