@@ -1,0 +1,30 @@
+#pragma once
+
+// The commands behind `statusbridge <command>`. Each returns the process exit code and writes
+// what the user sees to `out` (results) and `err` (errors, one clear line each). Logs go through
+// spdlog to stderr. main.cc only parses argv and calls these.
+
+#include <iosfwd>
+#include <string>
+
+#include "core/env.h"
+#include "core/time.h"
+
+namespace statusbridge::cli {
+
+struct OnceOptions {
+  std::string config_path;
+  bool dry_run = false;
+  Millis timeout{120000};  // the whole cycle: reads and delivery
+};
+
+// Validates the config without touching the network. 0 when valid, 2 otherwise.
+int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std::ostream& out,
+                       std::ostream& err);
+
+// One cycle. 0 when every point was delivered (or printed, with --dry-run) and every metric read;
+// 1 when anything was not; 2 for a bad config.
+int OnceCommand(const OnceOptions& options, const EnvLookup& env, std::ostream& out,
+                std::ostream& err);
+
+}  // namespace statusbridge::cli

@@ -1,0 +1,59 @@
+// statusbridge: publishes CloudWatch metrics to Statuspage. argv parsing only; see commands.h.
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using statusbridge::cli::kExitBadConfig;
+  auto logger = spdlog::stderr_color_mt("statusbridge");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  CLI::App app{"statusbridge: publishes AWS CloudWatch metrics to Atlassian Statuspage"};
+  app.set_version_flag("--version", "statusbridge " STATUSBRIDGE_VERSION);
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  std::string config_path;
+  auto* check = app.add_subcommand("check-config", "Validate a config file (no network)");
+  check->add_option("-c,--config", config_path, "config file")->required();
+
+  statusbridge::cli::OnceOptions once_options;
+  std::string timeout_text = "2m";
+  auto* once = app.add_subcommand("once", "Run one cycle: read, compute, publish, exit");
+  once->add_option("-c,--config", once_options.config_path, "config file")->required();
+  once->add_flag("--dry-run", once_options.dry_run,
+                 "print the points that would be published; send nothing to Statuspage");
+  once->add_option("--timeout", timeout_text, "deadline for the whole cycle (e.g. 90s, 5m)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitBadConfig;
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  auto env = statusbridge::ProcessEnv();
+  if (*check) {
+    return statusbridge::cli::CheckConfigCommand(config_path, env, std::cout, std::cerr);
+  }
+  if (*once) {
+    auto timeout = statusbridge::ParseDuration(timeout_text);
+    if (!timeout.ok() || timeout->count() <= 0) {
+      std::cerr << "statusbridge: --timeout: "
+                << (timeout.ok() ? "must be positive" : timeout.status().message()) << "\n";
+      return kExitBadConfig;
+    }
+    once_options.timeout = std::chrono::duration_cast<statusbridge::Millis>(*timeout);
+    return statusbridge::cli::OnceCommand(once_options, env, std::cout, std::cerr);
+  }
+  return kExitBadConfig;
+}
