@@ -1,57 +1,131 @@
 #include "http/http_client.h"
 
-#include <cctype>
 #include <charconv>
 
 namespace statusbridge::http {
+namespace {
+
+// ASCII-only on purpose: <cctype> follows the global locale, and in a single-byte locale such as
+// ISO-8859-1 std::isalnum accepts bytes of UTF-8 sequences, which would then escape UrlEncode.
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsUnreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+// Length of the well-formed UTF-8 sequence starting at s[0] (RFC 3629 §4: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 if there is none.
+size_t Utf8SequenceLength(std::string_view s) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return i < s.size() && b(i) >= lo && b(i) <= hi;
+  };
+  const unsigned char c = b(0);
+  if (c < 0x80) {
+    return 1;
+  }
+  if (c >= 0xC2 && c <= 0xDF) {
+    return cont(1) ? 2 : 0;
+  }
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
 
 std::string_view FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (k.size() != name.size()) continue;
-    bool eq = true;
-    for (size_t i = 0; i < k.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(k[i])) !=
-          std::tolower(static_cast<unsigned char>(name[i]))) {
-        eq = false;
-        break;
-      }
+    if (EqualsIgnoreCase(k, name)) {
+      return v;
     }
-    if (eq) return v;
   }
   return {};
 }
 
+bool HasHeader(const Headers& headers, std::string_view name) {
+  for (const auto& header : headers) {
+    if (EqualsIgnoreCase(header.first, name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string Url::HostHeader() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  bool default_port = port == 0 || (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  if (!default_port) h += ":" + std::to_string(port);
+  bool default_port =
+      port == 0 || (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  if (!default_port) {
+    h += ":" + std::to_string(port);
+  }
   return h;
 }
 
 Result<Url> ParseUrl(std::string_view s) {
   Url u;
   auto bad = [&](const char* why) {
-    return Status::InvalidArgument("invalid URL \"" + std::string(s) + "\": " + why);
+    return Status::InvalidArgument("invalid URL \"" + Snippet(s) + "\": " + why);
   };
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c == 0x7f) {
+      return bad("contains a space or control character");
+    }
+  }
   size_t p = s.find("://");
-  if (p == std::string_view::npos) return bad("missing scheme");
+  if (p == std::string_view::npos) {
+    return bad("missing scheme");
+  }
   u.scheme = std::string(s.substr(0, p));
-  for (auto& c : u.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (u.scheme != "http" && u.scheme != "https") return bad("scheme must be http or https");
+  for (auto& c : u.scheme) {
+    c = AsciiLower(c);
+  }
+  if (u.scheme != "http" && u.scheme != "https") {
+    return bad("scheme must be http or https");
+  }
   std::string_view rest = s.substr(p + 3);
   size_t path_start = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_start);
   std::string_view tail = path_start == std::string_view::npos ? "" : rest.substr(path_start);
-  if (authority.find('@') != std::string_view::npos) return bad("credentials in URLs are not supported");
-  if (authority.empty()) return bad("missing host");
+  if (authority.find('@') != std::string_view::npos) {
+    return bad("credentials in URLs are not supported");
+  }
+  if (authority.empty()) {
+    return bad("missing host");
+  }
   std::string_view port_text;
   if (authority.front() == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return bad("unterminated IPv6 address");
+    if (close == std::string_view::npos) {
+      return bad("unterminated IPv6 address");
+    }
     u.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return bad("junk after IPv6 address");
+      if (after.front() != ':') {
+        return bad("junk after IPv6 address");
+      }
       port_text = after.substr(1);
     }
   } else {
@@ -63,21 +137,30 @@ Result<Url> ParseUrl(std::string_view s) {
       u.host = std::string(authority);
     }
   }
-  if (u.host.empty()) return bad("missing host");
+  if (u.host.empty()) {
+    return bad("missing host");
+  }
   if (!port_text.empty()) {
     int port = 0;
     auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port <= 0 || port > 65535) {
+    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port <= 0 ||
+        port > 65535) {
       return bad("invalid port");
     }
     u.port = port;
   }
   size_t hash = tail.find('#');
-  if (hash != std::string_view::npos) tail = tail.substr(0, hash);
+  if (hash != std::string_view::npos) {
+    tail = tail.substr(0, hash);
+  }
   size_t q = tail.find('?');
   u.path = std::string(tail.substr(0, q));
-  if (q != std::string_view::npos) u.query = std::string(tail.substr(q + 1));
-  if (u.path.empty()) u.path = "/";
+  if (q != std::string_view::npos) {
+    u.query = std::string(tail.substr(q + 1));
+  }
+  if (u.path.empty()) {
+    u.path = "/";
+  }
   return u;
 }
 
@@ -86,7 +169,7 @@ std::string UrlEncode(std::string_view s) {
   std::string out;
   out.reserve(s.size() * 3);
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (IsUnreserved(c)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -98,11 +181,31 @@ std::string UrlEncode(std::string_view s) {
 }
 
 std::string Snippet(std::string_view body, size_t max) {
+  // The result goes into Status messages, logs and JSON output: it must be valid UTF-8 (nlohmann
+  // throws on anything else) and printable, whatever bytes the server sent.
+  static const char* kHex = "0123456789ABCDEF";
   std::string out;
-  for (char c : body.substr(0, max)) {
-    out.push_back((c == '\n' || c == '\r' || c == '\t') ? ' ' : c);
+  size_t i = 0;
+  while (i < body.size()) {
+    const unsigned char c = static_cast<unsigned char>(body[i]);
+    const size_t n = Utf8SequenceLength(body.substr(i));
+    std::string piece;
+    if (c == '\n' || c == '\r' || c == '\t') {
+      piece = " ";
+    } else if (n == 0 || c < 0x20 || c == 0x7f) {
+      piece = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    } else {
+      piece = std::string(body.substr(i, n));
+    }
+    if (out.size() + piece.size() > max) {
+      break;
+    }
+    out += piece;
+    i += n == 0 ? 1 : n;
   }
-  if (body.size() > max) out += "...";
+  if (i < body.size()) {
+    out += "...";
+  }
   return out;
 }
 

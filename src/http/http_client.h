@@ -4,10 +4,13 @@
 // the Lambda runtime API). The real one is CurlHttpClient; tests use tests/fakes/fake_http_client.h
 // or a real loopback server.
 //
-// Contract: Send() performs exactly one HTTP exchange. Transport failures (DNS, connect, TLS,
-// timeout, connection dropped) are a non-OK Status (Unavailable, or DeadlineExceeded for a
-// timeout) naming the method and URL. Any HTTP response, 5xx included, is an OK Result: what the
-// status code means is the caller's business. Implementations are thread-safe.
+// Contract: Send() performs exactly one HTTP exchange and sends exactly the headers given (plus
+// Host, User-Agent, Content-Length and a default Accept). A URL that ParseUrl rejects, or a header
+// name or value that could break the request (CR, LF, NUL), is InvalidArgument and nothing is
+// sent. Transport failures (DNS, connect, TLS, timeout, connection dropped) are a non-OK Status
+// (Unavailable, or DeadlineExceeded for a timeout) naming the method and URL. Any HTTP response,
+// 5xx included, is an OK Result: what the status code means is the caller's business.
+// Implementations are thread-safe.
 
 #include <string>
 #include <string_view>
@@ -23,6 +26,9 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Case-insensitive lookup of the first header named `name`; empty if absent.
 std::string_view FindHeader(const Headers& headers, std::string_view name);
+
+// Whether a header named `name` (case-insensitive) is present, even with an empty value.
+bool HasHeader(const Headers& headers, std::string_view name);
 
 struct HttpRequest {
   std::string method = "GET";
@@ -62,7 +68,9 @@ Result<Url> ParseUrl(std::string_view url);
 // RFC 3986 percent-encoding of everything except unreserved characters (A-Z a-z 0-9 - . _ ~).
 std::string UrlEncode(std::string_view s);
 
-// Truncates a response body for inclusion in an error message (at most `max` bytes, with "...").
+// Makes a response body fit for an error message: at most `max` bytes (then "..." when something
+// was cut), newlines and tabs as spaces, other control characters and bytes that are not
+// well-formed UTF-8 as "\xNN", never cutting a UTF-8 sequence in half. The result is valid UTF-8.
 std::string Snippet(std::string_view body, size_t max = 300);
 
 }  // namespace statusbridge::http
