@@ -255,7 +255,8 @@ TEST_P(SigV4AwsCAuthTest, MatchesCanonicalRequestStringToSignSignatureAndSignedR
   EXPECT_EQ(request.body, expected.body);
 }
 
-INSTANTIATE_TEST_SUITE_P(Suite, SigV4AwsCAuthTest, ::testing::ValuesIn(AwsCAuthCases()), ParamName);
+INSTANTIATE_TEST_SUITE_P(SigV4Suite, SigV4AwsCAuthTest, ::testing::ValuesIn(AwsCAuthCases()),
+                         ParamName);
 
 // --- botocore aws4_testsuite. ---
 //
@@ -299,7 +300,8 @@ TEST_P(SigV4BotocoreTest, MatchesCreqStsAuthzAndSreq) {
   EXPECT_EQ(request.body, signed_request.body);
 }
 
-INSTANTIATE_TEST_SUITE_P(Suite, SigV4BotocoreTest, ::testing::ValuesIn(BotocoreCases()), ParamName);
+INSTANTIATE_TEST_SUITE_P(SigV4Suite, SigV4BotocoreTest, ::testing::ValuesIn(BotocoreCases()),
+                         ParamName);
 
 // The one defect SOURCE.md names: checked so the skip above stays justified.
 TEST(SigV4SuiteTest, BotocoreSessionTokenSreqCarriesTheWrongSignature) {
