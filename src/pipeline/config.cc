@@ -1,0 +1,1064 @@
+#include "pipeline/config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "http/http_client.h"
+#include "pipeline/expression.h"
+
+namespace statusbridge::pipeline {
+namespace {
+
+constexpr Seconds kMinInterval{10};
+constexpr int kMaxDimensions = 30;
+constexpr int kMaxPointsPerRequestLimit = 100000;
+constexpr size_t kMaxConfigBytes = 16 << 20;
+constexpr size_t kMaxKeyFileBytes = 64 << 10;
+
+// ---------------------------------------------------------------------------------------------
+// Messages and paths
+
+Status Error(const std::string& path, const std::string& message) {
+  return Status::InvalidArgument((path.empty() ? "config" : path) + ": " + message);
+}
+
+std::string Child(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a single value";
+    default:
+      return "nothing";
+  }
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The candidate `word` was most likely meant as: a small edit away (ignoring case), or one is a
+// prefix or suffix of the other ("statistic" -> "stat", "metric_id" -> "statuspage_metric_id").
+std::optional<std::string> DidYouMean(std::string_view word,
+                                      const std::vector<std::string_view>& candidates) {
+  std::string w = Lower(word);
+  size_t max_distance = w.size() <= 4 ? 1 : 2;
+  std::optional<std::string> best;
+  size_t best_distance = max_distance + 1;
+  for (std::string_view c : candidates) {
+    size_t d = EditDistance(w, Lower(c));
+    if (d < best_distance) {
+      best = std::string(c);
+      best_distance = d;
+    }
+  }
+  if (best) {
+    return best;
+  }
+  for (std::string_view c : candidates) {
+    std::string lc = Lower(c);
+    if (std::min(w.size(), lc.size()) >= 3 &&
+        (w.starts_with(lc) || lc.starts_with(w) || w.ends_with(lc) || lc.ends_with(w))) {
+      return std::string(c);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Join(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (std::string_view s : items) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += s;
+  }
+  return out;
+}
+
+bool IsIdentifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+bool HasSpaceOrControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return std::isspace(u) || std::iscntrl(u);
+  });
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+// Reads a whole regular file. The error is strerror-style text, without the path.
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::InvalidArgument(std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status::InvalidArgument(std::strerror(err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(std::strerror(EISDIR));
+  }
+  std::string out;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      int err = errno;
+      ::close(fd);
+      return Status::InvalidArgument(std::strerror(err));
+    }
+    if (n == 0) {
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) {
+      ::close(fd);
+      return Status::InvalidArgument("larger than " + std::to_string(max_bytes / 1024) + " KiB");
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+// ${NAME} -> the variable's value; $${ -> a literal ${. Messages never quote `text`: it may be a
+// secret.
+Result<std::string> ExpandEnv(std::string_view text, const EnvLookup& env) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (text.compare(i, 2, "${") != 0) {
+      out += text[i++];
+      continue;
+    }
+    size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      return Status::InvalidArgument(
+          "unterminated \"${\" (close it with \"}\", or write \"$${\" for a literal \"${\")");
+    }
+    std::string_view name = text.substr(i + 2, close - i - 2);
+    if (!IsIdentifier(name)) {
+      return Status::InvalidArgument("invalid environment variable name \"" + std::string(name) +
+                                     "\" in \"${...}\"");
+    }
+    std::optional<std::string> value = env(name);
+    if (!value) {
+      return Status::InvalidArgument("environment variable " + std::string(name) + " is not set");
+    }
+    out += *value;
+    i = close + 1;
+  }
+  return out;
+}
+
+std::optional<double> ParseNumber(std::string_view s) {
+  s = Trim(s);
+  if (!s.empty() && s.front() == '+') {
+    s.remove_prefix(1);
+  }
+  if (s.empty()) {
+    return std::nullopt;
+  }
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string FormatNumber(double v) {
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, ptr) : std::to_string(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CloudWatch vocabulary
+
+const std::vector<std::string_view>& BasicStats() {
+  static const std::vector<std::string_view> kStats = {"Sum", "Average", "Minimum", "Maximum",
+                                                       "SampleCount"};
+  return kStats;
+}
+
+// StandardUnit (CloudWatch API reference, MetricDatum.Unit).
+const std::vector<std::string_view>& StandardUnits() {
+  static const std::vector<std::string_view> kUnits = {"Seconds",
+                                                       "Microseconds",
+                                                       "Milliseconds",
+                                                       "Bytes",
+                                                       "Kilobytes",
+                                                       "Megabytes",
+                                                       "Gigabytes",
+                                                       "Terabytes",
+                                                       "Bits",
+                                                       "Kilobits",
+                                                       "Megabits",
+                                                       "Gigabits",
+                                                       "Terabits",
+                                                       "Percent",
+                                                       "Count",
+                                                       "Bytes/Second",
+                                                       "Kilobytes/Second",
+                                                       "Megabytes/Second",
+                                                       "Gigabytes/Second",
+                                                       "Terabytes/Second",
+                                                       "Bits/Second",
+                                                       "Kilobits/Second",
+                                                       "Megabits/Second",
+                                                       "Gigabits/Second",
+                                                       "Terabits/Second",
+                                                       "Count/Second",
+                                                       "None"};
+  return kUnits;
+}
+
+// "99", "99.9", "-5" (when allowed): at most 10 decimal places, as CloudWatch accepts.
+std::optional<double> ParseStatNumber(std::string_view s, bool allow_negative) {
+  size_t i = 0;
+  if (allow_negative && !s.empty() && s[0] == '-') {
+    i = 1;
+  }
+  size_t int_digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+    ++i;
+    ++int_digits;
+  }
+  if (int_digits == 0) {
+    return std::nullopt;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    size_t frac = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      ++frac;
+    }
+    if (frac == 0 || frac > 10) {
+      return std::nullopt;
+    }
+  }
+  if (i != s.size()) {
+    return std::nullopt;
+  }
+  return ParseNumber(s);
+}
+
+// Checks the bounds of TM(...), WM(...), TC(...), TS(...) and PR(...): "10%:90%", ":95%",
+// "150:1000", "0.5:". Returns the reason it is wrong, or "" when it is fine.
+std::string CheckStatBounds(std::string_view inner, bool percent_allowed) {
+  size_t colon = inner.find(':');
+  if (colon == std::string_view::npos || inner.find(':', colon + 1) != std::string_view::npos) {
+    return "expected bounds like (10%:90%), (:95%) or (150:1000)";
+  }
+  std::string_view sides[2] = {inner.substr(0, colon), inner.substr(colon + 1)};
+  if (sides[0].empty() && sides[1].empty()) {
+    return "give a lower bound, an upper bound or both";
+  }
+  std::optional<double> values[2];
+  int percents = 0;
+  int present = 0;
+  for (int k = 0; k < 2; ++k) {
+    std::string_view side = sides[k];
+    if (side.empty()) {
+      continue;
+    }
+    ++present;
+    bool percent = side.back() == '%';
+    if (percent) {
+      if (!percent_allowed) {
+        return "PR bounds are absolute values, not percentages";
+      }
+      side.remove_suffix(1);
+      ++percents;
+    }
+    values[k] = ParseStatNumber(side, !percent);
+    if (!values[k]) {
+      return "expected bounds like (10%:90%), (:95%) or (150:1000)";
+    }
+    if (percent && *values[k] > 100) {
+      return "percentages must be between 0% and 100%";
+    }
+  }
+  if (percents != 0 && percents != present) {
+    return "both bounds must be percentages or both absolute values";
+  }
+  if (values[0] && values[1] && !(*values[0] < *values[1])) {
+    return "the lower bound must be below the upper bound";
+  }
+  return "";
+}
+
+// Sum | Average | Minimum | Maximum | SampleCount, or an extended statistic: pNN(.NN), tmNN,
+// wmNN, tcNN, tsNN, TM(a:b), WM(a:b), TC(a:b), TS(a:b), PR(a:b), IQM.
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
+Status CheckStat(const std::string& stat) {
+  const auto& basic = BasicStats();
+  if (std::find(basic.begin(), basic.end(), stat) != basic.end()) {
+    return Status::Ok();
+  }
+  std::string lower = Lower(stat);
+  if (lower == "iqm") {
+    return Status::Ok();
+  }
+  auto invalid = [&](const std::string& why) {
+    return Status::InvalidArgument("invalid statistic \"" + stat + "\": " + why);
+  };
+  auto range = [&](size_t prefix, bool percent_allowed) -> std::optional<Status> {
+    if (lower.size() < prefix + 2 || lower[prefix] != '(' || lower.back() != ')') {
+      return std::nullopt;
+    }
+    std::string why = CheckStatBounds(
+        std::string_view(stat).substr(prefix + 1, stat.size() - prefix - 2), percent_allowed);
+    return why.empty() ? Status::Ok() : invalid(why);
+  };
+  if (lower.starts_with("pr")) {
+    if (auto s = range(2, false)) {
+      return *s;
+    }
+  }
+  for (std::string_view prefix : {"tm", "wm", "tc", "ts"}) {
+    if (!lower.starts_with(prefix)) {
+      continue;
+    }
+    if (auto s = range(2, true)) {
+      return *s;
+    }
+    if (auto v = ParseStatNumber(std::string_view(lower).substr(2), false)) {
+      return *v <= 100 ? Status::Ok() : invalid("the percentage must be between 0 and 100");
+    }
+  }
+  if (lower.starts_with("p")) {
+    if (auto v = ParseStatNumber(std::string_view(lower).substr(1), false)) {
+      return *v <= 100 ? Status::Ok() : invalid("the percentile must be between 0 and 100");
+    }
+  }
+  std::string message = "unknown statistic \"" + stat + "\"";
+  if (auto guess = DidYouMean(stat, basic)) {
+    message += " (did you mean \"" + *guess + "\"?)";
+  }
+  return Status::InvalidArgument(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML shape
+
+struct Field {
+  std::string path;
+  YAML::Node node;
+};
+
+// A YAML map checked for plain, unique keys (and, for a section, only known ones). Null reads as
+// an empty map, so a section whose keys are all commented out is fine.
+class MapView {
+ public:
+  // Any keys (dimensions, queries).
+  static Result<MapView> Open(const Field& field) { return OpenImpl(field, nullptr); }
+
+  // Only `known` keys; others are "unknown key" errors with a did-you-mean.
+  static Result<MapView> Open(const Field& field, const std::vector<std::string_view>& known) {
+    return OpenImpl(field, &known);
+  }
+
+  const std::string& path() const { return path_; }
+  const std::vector<std::pair<std::string, YAML::Node>>& entries() const { return entries_; }
+
+  std::optional<Field> Get(std::string_view key) const {
+    for (const auto& [k, v] : entries_) {
+      if (k == key) {
+        return Field{Child(path_, key), v};
+      }
+    }
+    return std::nullopt;
+  }
+  bool Has(std::string_view key) const { return Get(key).has_value(); }
+
+ private:
+  static Result<MapView> OpenImpl(const Field& field, const std::vector<std::string_view>* known) {
+    MapView view;
+    view.path_ = field.path;
+    if (field.node.IsNull()) {
+      return view;
+    }
+    if (!field.node.IsMap()) {
+      return Error(field.path, "expected a map, got " + Describe(field.node));
+    }
+    std::set<std::string> seen;
+    for (const auto& item : field.node) {
+      if (!item.first.IsScalar()) {
+        return Error(field.path, "keys must be plain names, got " + Describe(item.first));
+      }
+      const std::string& key = item.first.Scalar();
+      if (!seen.insert(key).second) {
+        return Error(Child(field.path, key), "duplicate key");
+      }
+      if (known != nullptr && std::find(known->begin(), known->end(), key) == known->end()) {
+        std::string hint;
+        if (auto guess = DidYouMean(key, *known)) {
+          hint = "did you mean \"" + *guess + "\"?";
+        } else {
+          hint = "expected one of: " + Join(*known);
+        }
+        return Error(Child(field.path, key), "unknown key (" + hint + ")");
+      }
+      view.entries_.emplace_back(key, item.second);
+    }
+    return view;
+  }
+
+  std::string path_;
+  std::vector<std::pair<std::string, YAML::Node>> entries_;
+};
+
+Status NotSupportedYet(const MapView& map, std::initializer_list<std::string_view> keys) {
+  for (std::string_view key : keys) {
+    if (map.Has(key)) {
+      return Error(Child(map.path(), key), "not supported yet (planned)");
+    }
+  }
+  return Status::Ok();
+}
+
+// Bucket timing shared by `defaults:` and each metric.
+struct Timing {
+  Seconds period{60};
+  Seconds delay{120};
+  Seconds lookback{600};
+  Seconds backfill{86400};
+};
+
+class ConfigReader {
+ public:
+  ConfigReader(const EnvLookup& env, std::string base_dir)
+      : env_(env), base_dir_(std::move(base_dir)) {}
+
+  Result<Config> Read(const YAML::Node& root);
+
+ private:
+  // A scalar's text after ${VAR} expansion. `what` names the expected type in messages.
+  Result<std::string> Text(const Field& f, std::string_view what = "a string") const {
+    if (f.node.IsNull()) {
+      return Error(f.path, "has no value");
+    }
+    if (!f.node.IsScalar()) {
+      return Error(f.path, "expected " + std::string(what) + ", got " + Describe(f.node));
+    }
+    auto expanded = ExpandEnv(f.node.Scalar(), env_);
+    if (!expanded.ok()) {
+      return Error(f.path, expanded.status().message());
+    }
+    return expanded;
+  }
+
+  Result<std::string> NonEmptyText(const Field& f) const {
+    SB_ASSIGN_OR_RETURN(std::string s, Text(f));
+    if (s.empty()) {
+      return Error(f.path, "must not be empty");
+    }
+    return s;
+  }
+
+  Result<std::string> Required(const MapView& map, std::string_view key) const {
+    auto f = map.Get(key);
+    if (!f) {
+      return Error(Child(map.path(), key), "is required");
+    }
+    return NonEmptyText(*f);
+  }
+
+  Result<double> Number(const Field& f) const {
+    SB_ASSIGN_OR_RETURN(std::string s, Text(f, "a number"));
+    auto v = ParseNumber(s);
+    if (!v) {
+      return Error(f.path, "expected a number, got \"" + s + "\"");
+    }
+    return *v;
+  }
+
+  Result<Seconds> Duration(const Field& f) const {
+    SB_ASSIGN_OR_RETURN(std::string s, Text(f, "a duration"));
+    auto d = ParseDuration(Trim(s));
+    if (!d.ok()) {
+      return Error(f.path, d.status().message());
+    }
+    return *d;
+  }
+
+  Result<std::string> HttpUrl(const Field& f) const {
+    SB_ASSIGN_OR_RETURN(std::string url, NonEmptyText(f));
+    // ParseUrl quotes the URL in its errors; never echo one that carries credentials.
+    size_t scheme_end = url.find("://");
+    size_t authority_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    size_t authority_end = url.find_first_of("/?#", authority_start);
+    if (url.substr(0, authority_end).find('@') != std::string::npos) {
+      return Error(f.path, "credentials in URLs are not supported");
+    }
+    auto parsed = http::ParseUrl(url);
+    if (!parsed.ok()) {
+      return Error(f.path, parsed.status().message());
+    }
+    // "https://host/v1/" and "https://host/v1" mean the same; callers append "/pages/...".
+    while (url.size() > authority_start && url.back() == '/') {
+      url.pop_back();
+    }
+    return url;
+  }
+
+  Status ReadStatuspage(const Field& f, StatuspageConfig* out) const;
+  Status ReadApiKey(const MapView& map, StatuspageConfig* out) const;
+  Status ReadAws(const Field& f, AwsConfig* out) const;
+  Status ReadState(const Field& f, StateConfig* out) const;
+  Status ReadSchedule(const Field& f, ScheduleConfig* out) const;
+  Status ReadTiming(const MapView& map, Timing* out) const;
+  Status ReadMetric(const Field& f, const Timing& defaults, MetricConfig* out) const;
+  Status ReadQueries(const Field& f, std::vector<QueryConfig>* out) const;
+  Status ReadQuery(const Field& f, QueryConfig* out) const;
+  Status ReadCloudWatch(const Field& f, aws::MetricStat* out) const;
+  Status ReadMissing(const Field& f, MissingPolicy* out) const;
+  Status ReadNoData(const Field& f, NoDataPolicy* out) const;
+
+  const EnvLookup& env_;
+  std::string base_dir_;
+};
+
+Result<Config> ConfigReader::Read(const YAML::Node& root) {
+  if (root.IsNull()) {
+    return Error("config", "empty document (expected the statuspage and metrics sections)");
+  }
+  if (!root.IsMap()) {
+    return Error("config", "expected a map at the top level, got " + Describe(root));
+  }
+  SB_ASSIGN_OR_RETURN(MapView top,
+                      MapView::Open(Field{"", root}, {"statuspage", "aws", "state", "schedule",
+                                                      "defaults", "metrics"}));
+  Config config;
+
+  auto statuspage = top.Get("statuspage");
+  if (!statuspage) {
+    return Error("statuspage", "is required");
+  }
+  SB_RETURN_IF_ERROR(ReadStatuspage(*statuspage, &config.statuspage));
+  if (auto f = top.Get("aws")) {
+    SB_RETURN_IF_ERROR(ReadAws(*f, &config.aws));
+  }
+  if (auto f = top.Get("state")) {
+    SB_RETURN_IF_ERROR(ReadState(*f, &config.state));
+  }
+  if (auto f = top.Get("schedule")) {
+    SB_RETURN_IF_ERROR(ReadSchedule(*f, &config.schedule));
+  }
+  Timing defaults;
+  if (auto f = top.Get("defaults")) {
+    SB_ASSIGN_OR_RETURN(MapView map,
+                        MapView::Open(*f, {"period", "delay", "lookback", "backfill"}));
+    SB_RETURN_IF_ERROR(ReadTiming(map, &defaults));
+  }
+
+  auto metrics = top.Get("metrics");
+  if (!metrics) {
+    return Error("metrics", "is required (a list with at least one metric)");
+  }
+  if (metrics->node.IsNull() || (metrics->node.IsSequence() && metrics->node.size() == 0)) {
+    return Error("metrics", "at least one metric is required");
+  }
+  if (!metrics->node.IsSequence()) {
+    return Error("metrics", "expected a list, got " + Describe(metrics->node));
+  }
+  std::map<std::string, std::string> names;  // name -> label of its first metric
+  std::map<std::string, std::string> ids;    // statuspage_metric_id -> label of its first metric
+  for (size_t i = 0; i < metrics->node.size(); ++i) {
+    std::string index = "metrics[" + std::to_string(i) + "]";
+    MetricConfig metric;
+    SB_RETURN_IF_ERROR(ReadMetric(Field{index, metrics->node[i]}, defaults, &metric));
+    std::string label = index + " (" + metric.name + ")";
+    if (auto [it, inserted] = names.emplace(metric.name, index); !inserted) {
+      return Error(label + ".name", "duplicate metric name (also " + it->second + ")");
+    }
+    if (auto [it, inserted] = ids.emplace(metric.statuspage_metric_id, label); !inserted) {
+      return Error(label + ".statuspage_metric_id",
+                   "\"" + metric.statuspage_metric_id + "\" is already used by " + it->second);
+    }
+    config.metrics.push_back(std::move(metric));
+  }
+  return config;
+}
+
+Status ConfigReader::ReadStatuspage(const Field& f, StatuspageConfig* out) const {
+  SB_ASSIGN_OR_RETURN(
+      MapView map, MapView::Open(f, {"page_id", "api_key", "api_key_file", "base_url",
+                                     "requests_per_second", "max_points_per_request", "timeout"}));
+  SB_ASSIGN_OR_RETURN(out->page_id, Required(map, "page_id"));
+  SB_RETURN_IF_ERROR(ReadApiKey(map, out));
+  if (auto v = map.Get("base_url")) {
+    SB_ASSIGN_OR_RETURN(out->base_url, HttpUrl(*v));
+  }
+  if (auto v = map.Get("requests_per_second")) {
+    SB_ASSIGN_OR_RETURN(double rps, Number(*v));
+    if (rps <= 0) {
+      return Error(v->path, "must be greater than 0 (got " + FormatNumber(rps) + ")");
+    }
+    out->requests_per_second = rps;
+  }
+  if (auto v = map.Get("max_points_per_request")) {
+    SB_ASSIGN_OR_RETURN(double n, Number(*v));
+    if (n != std::floor(n) || n < 1 || n > kMaxPointsPerRequestLimit) {
+      return Error(v->path, "must be a whole number between 1 and " +
+                                std::to_string(kMaxPointsPerRequestLimit) + " (got " +
+                                FormatNumber(n) + ")");
+    }
+    out->max_points_per_request = static_cast<int>(n);
+  }
+  if (auto v = map.Get("timeout")) {
+    SB_ASSIGN_OR_RETURN(out->timeout, Duration(*v));
+    if (out->timeout <= Seconds(0)) {
+      return Error(v->path, "must be greater than 0s");
+    }
+  }
+  return Status::Ok();
+}
+
+// Messages here never include the key itself.
+Status ConfigReader::ReadApiKey(const MapView& map, StatuspageConfig* out) const {
+  auto inline_key = map.Get("api_key");
+  auto key_file = map.Get("api_key_file");
+  if (inline_key && key_file) {
+    return Error(map.path(), "set only one of api_key and api_key_file");
+  }
+  if (!inline_key && !key_file) {
+    return Error(map.path(), "api_key or api_key_file is required");
+  }
+  if (inline_key) {
+    SB_ASSIGN_OR_RETURN(std::string key, Text(*inline_key));
+    if (key.empty()) {
+      return Error(inline_key->path, "must not be empty");
+    }
+    if (HasSpaceOrControl(key)) {
+      return Error(inline_key->path, "must not contain whitespace or control characters");
+    }
+    out->api_key = Secret(std::move(key));
+    return Status::Ok();
+  }
+  SB_ASSIGN_OR_RETURN(std::string file, NonEmptyText(*key_file));
+  std::filesystem::path path(file);
+  if (path.is_relative()) {
+    path = std::filesystem::path(base_dir_) / path;
+  }
+  auto content = ReadFile(path.string(), kMaxKeyFileBytes);
+  if (!content.ok()) {
+    return Error(key_file->path,
+                 "cannot read \"" + path.string() + "\": " + content.status().message());
+  }
+  std::string_view key = Trim(*content);
+  if (key.empty()) {
+    return Error(key_file->path, "\"" + path.string() + "\" is empty");
+  }
+  if (HasSpaceOrControl(key)) {
+    return Error(key_file->path, "\"" + path.string() +
+                                     "\" must contain only the key (found whitespace or control "
+                                     "characters inside it)");
+  }
+  out->api_key = Secret(std::string(key));
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadAws(const Field& f, AwsConfig* out) const {
+  SB_ASSIGN_OR_RETURN(MapView map,
+                      MapView::Open(f, {"region", "profile", "endpoint_url", "role_arn", "logs"}));
+  SB_RETURN_IF_ERROR(NotSupportedYet(map, {"role_arn", "logs"}));
+  if (auto v = map.Get("region")) {
+    SB_ASSIGN_OR_RETURN(out->region, Text(*v));
+    bool ok = std::all_of(out->region.begin(), out->region.end(), [](char c) {
+      return std::islower(static_cast<unsigned char>(c)) ||
+             std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+    });
+    if (!ok) {
+      return Error(v->path, "invalid region \"" + out->region + "\" (expected e.g. eu-west-1)");
+    }
+  }
+  if (auto v = map.Get("profile")) {
+    SB_ASSIGN_OR_RETURN(out->profile, Text(*v));
+  }
+  if (auto v = map.Get("endpoint_url")) {
+    SB_ASSIGN_OR_RETURN(out->endpoint_url, HttpUrl(*v));
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadState(const Field& f, StateConfig* out) const {
+  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"path"}));
+  if (auto v = map.Get("path")) {
+    SB_ASSIGN_OR_RETURN(out->path, NonEmptyText(*v));
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadSchedule(const Field& f, ScheduleConfig* out) const {
+  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"interval"}));
+  if (auto v = map.Get("interval")) {
+    SB_ASSIGN_OR_RETURN(out->interval, Duration(*v));
+    if (out->interval < kMinInterval) {
+      return Error(v->path, "must be at least " + FormatDuration(kMinInterval) + " (got " +
+                                FormatDuration(out->interval) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadTiming(const MapView& map, Timing* out) const {
+  if (auto v = map.Get("period")) {
+    SB_ASSIGN_OR_RETURN(out->period, Duration(*v));
+    if (out->period < Seconds(60) || out->period.count() % 60 != 0) {
+      return Error(v->path, "must be a whole number of minutes, at least 1m (got " +
+                                FormatDuration(out->period) + ")");
+    }
+  }
+  if (auto v = map.Get("delay")) {
+    SB_ASSIGN_OR_RETURN(out->delay, Duration(*v));
+  }
+  if (auto v = map.Get("lookback")) {
+    SB_ASSIGN_OR_RETURN(out->lookback, Duration(*v));
+  }
+  if (auto v = map.Get("backfill")) {
+    SB_ASSIGN_OR_RETURN(out->backfill, Duration(*v));
+    if (out->backfill > kMaxBackfill) {
+      return Error(v->path, "must be at most " + FormatDuration(kMaxBackfill) +
+                                ", what Statuspage keeps (got " + FormatDuration(out->backfill) +
+                                ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, MetricConfig* out) const {
+  if (!f.node.IsMap()) {
+    return Error(f.path, "expected a map, got " + Describe(f.node));
+  }
+  // The label "metrics[1] (api-reliability)" names the metric in every later message, as soon
+  // as its name is readable.
+  std::string path = f.path;
+  for (const auto& item : f.node) {
+    if (item.first.IsScalar() && item.first.Scalar() == "name" && item.second.IsScalar()) {
+      auto expanded = ExpandEnv(item.second.Scalar(), env_);
+      if (expanded.ok() && !expanded->empty()) {
+        path += " (" + *expanded + ")";
+      }
+      break;
+    }
+  }
+  SB_ASSIGN_OR_RETURN(
+      MapView map,
+      MapView::Open(Field{path, f.node}, {"name", "statuspage_metric_id", "period", "delay",
+                                          "lookback", "backfill", "cloudwatch", "queries",
+                                          "expression", "missing", "no_data", "logs_insights"}));
+  SB_RETURN_IF_ERROR(NotSupportedYet(map, {"logs_insights"}));
+  if (auto name = map.Get("name")) {
+    SB_ASSIGN_OR_RETURN(out->name, NonEmptyText(Field{Child(f.path, "name"), name->node}));
+  } else {
+    return Error(Child(f.path, "name"), "is required");
+  }
+  SB_ASSIGN_OR_RETURN(out->statuspage_metric_id, Required(map, "statuspage_metric_id"));
+
+  Timing timing = defaults;
+  SB_RETURN_IF_ERROR(ReadTiming(map, &timing));
+  out->period = timing.period;
+  out->delay = timing.delay;
+  out->lookback = timing.lookback;
+  out->backfill = timing.backfill;
+
+  auto cloudwatch = map.Get("cloudwatch");
+  auto queries = map.Get("queries");
+  if (cloudwatch && queries) {
+    return Error(path, "set either cloudwatch or queries, not both");
+  }
+  if (!cloudwatch && !queries) {
+    return Error(path, "one of cloudwatch or queries is required");
+  }
+  auto expression = map.Get("expression");
+  if (cloudwatch) {
+    QueryConfig query;
+    query.name = "value";
+    SB_RETURN_IF_ERROR(ReadCloudWatch(*cloudwatch, &query.cloudwatch));
+    if (auto missing = map.Get("missing")) {
+      SB_RETURN_IF_ERROR(ReadMissing(*missing, &query.missing));
+    }
+    out->queries.push_back(std::move(query));
+    out->expression = "value";
+  } else {
+    if (auto missing = map.Get("missing")) {
+      return Error(missing->path,
+                   "with queries, set missing on each query (queries.<name>.missing)");
+    }
+    SB_RETURN_IF_ERROR(ReadQueries(*queries, &out->queries));
+    if (!expression) {
+      return Error(Child(path, "expression"), "is required with queries");
+    }
+  }
+  if (expression) {
+    SB_ASSIGN_OR_RETURN(out->expression, NonEmptyText(*expression));
+  }
+  std::vector<std::string> names;
+  for (const auto& q : out->queries) {
+    names.push_back(q.name);
+  }
+  auto compiled = Expression::Compile(out->expression, names);
+  if (!compiled.ok()) {
+    return Error(Child(path, "expression"), compiled.status().message());
+  }
+  // A query the expression ignores costs CloudWatch requests for nothing, and is usually a typo.
+  const auto& used = compiled->used_variables();
+  for (const auto& name : names) {
+    if (std::find(used.begin(), used.end(), name) == used.end()) {
+      std::string query_path = cloudwatch ? Child(path, "cloudwatch") : Child(queries->path, name);
+      return Error(query_path, "not used in the expression \"" + out->expression + "\"");
+    }
+  }
+
+  if (auto no_data = map.Get("no_data")) {
+    SB_RETURN_IF_ERROR(ReadNoData(*no_data, &out->no_data));
+  }
+  for (auto& q : out->queries) {
+    q.cloudwatch.period = out->period;
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadQueries(const Field& f, std::vector<QueryConfig>* out) const {
+  if (f.node.IsNull() || (f.node.IsMap() && f.node.size() == 0)) {
+    return Error(f.path, "at least one query is required");
+  }
+  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f));
+  for (const auto& [name, node] : map.entries()) {
+    std::string path = Child(f.path, name);
+    if (!IsIdentifier(name)) {
+      return Error(path,
+                   "a query name must be an identifier usable in the expression (letters, digits "
+                   "and _, not starting with a digit)");
+    }
+    QueryConfig query;
+    query.name = name;
+    SB_RETURN_IF_ERROR(ReadQuery(Field{path, node}, &query));
+    out->push_back(std::move(query));
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadQuery(const Field& f, QueryConfig* out) const {
+  if (!f.node.IsMap()) {
+    return Error(f.path, "expected a map, got " + Describe(f.node));
+  }
+  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"cloudwatch", "missing", "logs_insights"}));
+  SB_RETURN_IF_ERROR(NotSupportedYet(map, {"logs_insights"}));
+  auto cloudwatch = map.Get("cloudwatch");
+  if (!cloudwatch) {
+    return Error(Child(f.path, "cloudwatch"), "is required");
+  }
+  SB_RETURN_IF_ERROR(ReadCloudWatch(*cloudwatch, &out->cloudwatch));
+  if (auto missing = map.Get("missing")) {
+    SB_RETURN_IF_ERROR(ReadMissing(*missing, &out->missing));
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadCloudWatch(const Field& f, aws::MetricStat* out) const {
+  if (!f.node.IsMap()) {
+    return Error(f.path, "expected a map, got " + Describe(f.node));
+  }
+  SB_ASSIGN_OR_RETURN(MapView map,
+                      MapView::Open(f, {"namespace", "metric", "dimensions", "stat", "unit"}));
+  SB_ASSIGN_OR_RETURN(out->namespace_name, Required(map, "namespace"));
+  SB_ASSIGN_OR_RETURN(out->metric_name, Required(map, "metric"));
+  if (auto dims = map.Get("dimensions")) {
+    SB_ASSIGN_OR_RETURN(MapView dim_map, MapView::Open(*dims));
+    if (dim_map.entries().size() > static_cast<size_t>(kMaxDimensions)) {
+      return Error(dims->path, "at most " + std::to_string(kMaxDimensions) + " dimensions (got " +
+                                   std::to_string(dim_map.entries().size()) + ")");
+    }
+    for (const auto& [name, value] : dim_map.entries()) {
+      if (name.empty()) {
+        return Error(dims->path, "a dimension name must not be empty");
+      }
+      SB_ASSIGN_OR_RETURN(std::string text, NonEmptyText(Field{Child(dims->path, name), value}));
+      out->dimensions.push_back(aws::Dimension{name, std::move(text)});
+    }
+  }
+  SB_ASSIGN_OR_RETURN(out->stat, Required(map, "stat"));
+  if (Status s = CheckStat(out->stat); !s.ok()) {
+    return Error(Child(f.path, "stat"), s.message());
+  }
+  if (auto unit = map.Get("unit")) {
+    SB_ASSIGN_OR_RETURN(out->unit, NonEmptyText(*unit));
+    const auto& units = StandardUnits();
+    if (std::find(units.begin(), units.end(), out->unit) == units.end()) {
+      std::string message = "unknown unit \"" + out->unit + "\"";
+      if (auto guess = DidYouMean(out->unit, units)) {
+        message += " (did you mean \"" + *guess + "\"?)";
+      }
+      return Error(unit->path, message);
+    }
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadMissing(const Field& f, MissingPolicy* out) const {
+  SB_ASSIGN_OR_RETURN(std::string text, Text(f, "a number or unknown"));
+  if (Trim(text) == "unknown") {
+    out->value = std::nullopt;
+    return Status::Ok();
+  }
+  auto v = ParseNumber(text);
+  if (!v) {
+    return Error(f.path, "must be a number or \"unknown\" (got \"" + text + "\")");
+  }
+  out->value = *v;
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadNoData(const Field& f, NoDataPolicy* out) const {
+  SB_ASSIGN_OR_RETURN(std::string text, Text(f, "skip, hold or a number"));
+  std::string_view t = Trim(text);
+  if (t == "skip") {
+    out->kind = NoDataPolicy::Kind::kSkip;
+    return Status::Ok();
+  }
+  if (t == "hold") {
+    out->kind = NoDataPolicy::Kind::kHold;
+    return Status::Ok();
+  }
+  auto v = ParseNumber(t);
+  if (!v) {
+    return Error(f.path, "must be skip, hold or a number (got \"" + text + "\")");
+  }
+  out->kind = NoDataPolicy::Kind::kValue;
+  out->value = *v;
+  return Status::Ok();
+}
+
+// yaml-cpp throws; this is where that stops.
+Result<YAML::Node> LoadYaml(std::string_view text) {
+  // yaml-cpp stops reading at a NUL and would call the rest an empty document.
+  if (text.find('\0') != std::string_view::npos) {
+    return Error("config", "contains a NUL byte (is it a text file?)");
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    return Error("config", "invalid YAML: nested more than " + std::to_string(e.depth() - 1) +
+                               " levels deep");
+  } catch (const YAML::Exception& e) {
+    std::string where;
+    if (!e.mark.is_null()) {
+      where = " at line " + std::to_string(e.mark.line + 1) + ", column " +
+              std::to_string(e.mark.column + 1);
+    }
+    return Error("config", "invalid YAML" + where + ": " + e.msg);
+  }
+  if (docs.size() > 1) {
+    return Error("config", "expected one YAML document, found " + std::to_string(docs.size()));
+  }
+  return docs.empty() ? YAML::Node() : docs[0];
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view yaml_text, const EnvLookup& env,
+                           const std::string& base_dir) {
+  SB_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml_text));
+  try {
+    return ConfigReader(env, base_dir).Read(root);
+  } catch (const YAML::Exception& e) {
+    // Reading an already loaded tree should not throw; if it does, it is still the config.
+    return Error("config", std::string("unreadable: ") + e.what());
+  }
+}
+
+Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  auto text = ReadFile(path, kMaxConfigBytes);
+  if (!text.ok()) {
+    return Status::InvalidArgument("cannot read config file \"" + path +
+                                   "\": " + text.status().message());
+  }
+  std::string base_dir = std::filesystem::path(path).parent_path().string();
+  if (base_dir.empty()) {
+    base_dir = ".";
+  }
+  return ParseConfig(*text, env, base_dir);
+}
+
+}  // namespace statusbridge::pipeline
