@@ -6,8 +6,13 @@
 // this module is a fully defaulted, validated Config. Every error names the key path and the
 // reason, e.g.
 //   metrics[1] (api-reliability).queries.errors.cloudwatch.stat: unknown statistic "Avg"
-// ${NAME} in any string value expands from the environment; an unset variable is an error naming
-// it. No network is touched here.
+// ${NAME} in any value expands from the environment (`$${` is a literal `${`); an unset variable is
+// an error naming it. Unknown keys are errors (with a did-you-mean). API keys never appear in a
+// message. No network is touched here.
+//
+// Everything in a Config returned by ParseConfig() has been checked: durations are in range,
+// URLs are http(s), statistics and units are ones CloudWatch knows, and each metric's expression
+// compiles (pipeline/expression.h) over its query names and uses every query.
 //
 // The user-facing contract is ../shared/docs/config-example.yaml; docs/config.md lists every key.
 
@@ -26,10 +31,10 @@ namespace statusbridge::pipeline {
 
 struct StatuspageConfig {
   std::string page_id;
-  Secret api_key;                                  // from api_key or api_key_file (trimmed)
-  std::string base_url = "https://api.statuspage.io/v1";
-  double requests_per_second = 1.0;                // > 0; the documented limit is 1 per key
-  int max_points_per_request = 3000;               // chunk size for the bulk endpoint
+  Secret api_key;                                         // from api_key or api_key_file (trimmed)
+  std::string base_url = "https://api.statuspage.io/v1";  // http(s); trailing '/' removed
+  double requests_per_second = 1.0;                       // > 0; the documented limit is 1 per key
+  int max_points_per_request = 3000;                      // chunk size for the bulk endpoint
   Seconds timeout{30};
 };
 
@@ -62,20 +67,22 @@ struct NoDataPolicy {
 };
 
 struct QueryConfig {
-  std::string name;            // an identifier usable in the expression
+  std::string name;            // an identifier usable in the expression; "value" for `cloudwatch:`
   aws::MetricStat cloudwatch;  // period is the metric's period
   MissingPolicy missing;
 };
 
 struct MetricConfig {
-  std::string name;                  // unique
+  std::string name;  // unique
   std::string statuspage_metric_id;
-  Seconds period{60};                // multiple of 60
+  Seconds period{60};  // multiple of 60
   Seconds delay{120};
   Seconds lookback{600};
   Seconds backfill{86400};           // at most 28 days
-  std::vector<QueryConfig> queries;  // one for `cloudwatch:`, named "value"
-  std::string expression;            // muParser syntax over query names; "value" for one query
+  std::vector<QueryConfig> queries;  // one for `cloudwatch:`, named "value"; else in YAML order
+  std::string expression;            // muParser syntax over query names; "value" by default for
+                                     // `cloudwatch:`. Compiles with Expression::Compile(expression,
+                                     // names of queries in order).
   NoDataPolicy no_data;
 };
 
@@ -90,13 +97,15 @@ struct Config {
 // Statuspage keeps (and accepts backfill for) 28 days.
 inline constexpr Seconds kMaxBackfill{28 * 86400};
 
-// Parses and validates. `base_dir` resolves a relative api_key_file (and is where relative
-// state.path is kept as written). Returns the first error found.
+// Parses and validates. `base_dir` resolves a relative api_key_file (a relative state.path is kept
+// as written). Returns the first error found, as InvalidArgument "<path>: <reason>"; problems with
+// the document itself (not YAML, empty, several documents) use the path "config" and give the
+// line and column of a YAML syntax error.
 Result<Config> ParseConfig(std::string_view yaml_text, const EnvLookup& env,
                            const std::string& base_dir = ".");
 
 // Reads `path`, then ParseConfig with the file's directory as base_dir. A missing or unreadable
-// file is an InvalidArgument naming it.
+// file is InvalidArgument `cannot read config file "<path>": <strerror>`.
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env);
 
 }  // namespace statusbridge::pipeline
