@@ -1,0 +1,988 @@
+#include "aws/cloudwatch_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fakes/fake_clock.h"
+#include "fakes/fake_http_client.h"
+#include "status_matchers.h"
+
+namespace statusbridge::aws {
+namespace {
+
+using json = nlohmann::json;
+using ::statusbridge::testing::FakeClock;
+using ::statusbridge::testing::FakeHttpClient;
+using ::statusbridge::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
+using ::testing::Pair;
+using ::testing::StartsWith;
+
+constexpr int64_t kStart = 1704067200;  // 2024-01-01T00:00:00Z: aligned to a day
+constexpr int64_t kMinute = 60;
+constexpr int64_t kDay = 86400;
+
+TimeWindow Window(int64_t start, int64_t end) {
+  return TimeWindow{FromUnixSeconds(start), FromUnixSeconds(end)};
+}
+
+MetricQuery Query(std::string id, Seconds period = Seconds(60), std::string metric = "Requests") {
+  MetricQuery q;
+  q.id = std::move(id);
+  q.stat.namespace_name = "AWS/ApplicationELB";
+  q.stat.metric_name = std::move(metric);
+  q.stat.stat = "Sum";
+  q.stat.period = period;
+  return q;
+}
+
+std::vector<MetricQuery> Queries(size_t n, Seconds period = Seconds(60)) {
+  std::vector<MetricQuery> out;
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(Query("m" + std::to_string(i), period));
+  }
+  return out;
+}
+
+SystemTime T(int64_t s) { return FromUnixSeconds(s); }
+
+class TestCredentials : public CredentialsProvider {
+ public:
+  Result<Credentials> GetCredentials() override {
+    ++calls;
+    if (!error.ok()) {
+      return error;
+    }
+    return credentials;
+  }
+  std::string Name() const override { return "test"; }
+
+  Credentials credentials{"AKIDEXAMPLE", Secret("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+                          Secret(), std::nullopt, "test"};
+  Status error;
+  int calls = 0;
+};
+
+json ResultJson(const std::string& id, std::vector<int64_t> timestamps, std::vector<double> values,
+                const std::string& status = "Complete") {
+  return json{{"Id", id},
+              {"Label", "Requests"},
+              {"Timestamps", std::move(timestamps)},
+              {"Values", std::move(values)},
+              {"StatusCode", status}};
+}
+
+std::string PageBody(std::vector<json> results, std::optional<std::string> next_token = {}) {
+  json page{{"MetricDataResults", std::move(results)}, {"Messages", json::array()}};
+  if (next_token) {
+    page["NextToken"] = *next_token;
+  }
+  return page.dump();
+}
+
+http::HttpResponse ErrorResponse(int status, const std::string& type, const std::string& message,
+                                 const std::string& query_error = "") {
+  http::HttpResponse r;
+  r.status = status;
+  r.body = json{{"__type", "com.amazonaws.cloudwatch#" + type}, {"message", message}}.dump();
+  r.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"x-amzn-RequestId", "req-1"}};
+  if (!query_error.empty()) {
+    r.headers.emplace_back("x-amzn-query-error", query_error);
+  }
+  return r;
+}
+
+// A strict little CloudWatch that answers GetMetricData from the request itself: every bucket of
+// [StartTime, EndTime) for every query, with the number in the query's Id ("q17" -> 17) as the
+// value. It rejects with a 400 ValidationError what the real service rejects: more than 500
+// queries or 100,800 datapoints, invalid or duplicate Ids, a window not aligned to a period, a
+// missing header. With page_size > 0 it returns at most that many datapoints per page and hands
+// out a NextToken, marking unfinished results PartialData.
+class FakeCloudWatch : public http::HttpClient {
+ public:
+  Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
+    ++requests;
+    std::string violation = Check(request);
+    if (!violation.empty()) {
+      violations.push_back(violation);
+      return ErrorResponse(400, "ValidationError", violation, "ValidationError;Sender");
+    }
+    json body = json::parse(request.body);
+    bodies.push_back(body);
+    // Datapoints are numbered query by query: query i owns [first[i], first[i] + count[i]).
+    const json& queries = body["MetricDataQueries"];
+    const int64_t start = body["StartTime"].get<int64_t>();
+    const int64_t end = body["EndTime"].get<int64_t>();
+    std::vector<size_t> first;
+    std::vector<int64_t> periods;
+    size_t total = 0;
+    for (const json& q : queries) {
+      periods.push_back(q["MetricStat"]["Period"].get<int64_t>());
+      first.push_back(total);
+      total += static_cast<size_t>((end - start) / periods.back());
+    }
+    size_t from = body.contains("NextToken") ? std::stoul(body["NextToken"].get<std::string>()) : 0;
+    size_t to = page_size > 0 ? std::min(total, from + page_size) : total;
+    // Written by hand rather than with nlohmann: large pages are slow to build in debug builds.
+    std::string out = R"({"MetricDataResults":[)";
+    for (size_t i = 0; i < queries.size(); ++i) {
+      const std::string id = queries[i]["Id"].get<std::string>();
+      const std::string value = id.substr(1);
+      const size_t count = static_cast<size_t>((end - start) / periods[i]);
+      std::string timestamps;
+      std::string values;
+      for (size_t p = std::max(from, first[i]); p < std::min(to, first[i] + count); ++p) {
+        const char* sep = timestamps.empty() ? "" : ",";
+        timestamps += sep + std::to_string(start + static_cast<int64_t>(p - first[i]) * periods[i]);
+        values += sep + value;
+      }
+      const bool more = first[i] + count > to;
+      out += std::string(i == 0 ? "" : ",") + R"({"Id":")" + id +
+             R"(","Label":"x","Timestamps":[)" + timestamps + R"(],"Values":[)" + values +
+             R"(],"StatusCode":")" + (more ? "PartialData" : "Complete") + R"("})";
+    }
+    out += R"(],"Messages":[])";
+    if (to < total) {
+      out += R"(,"NextToken":")" + std::to_string(to) + "\"";
+    }
+    out += "}";
+    http::HttpResponse response;
+    response.status = 200;
+    response.body = std::move(out);
+    return response;
+  }
+
+  int requests = 0;
+  size_t page_size = 0;
+  std::vector<json> bodies;
+  std::vector<std::string> violations;
+
+ private:
+  static std::string Check(const http::HttpRequest& request) {
+    if (request.method != "POST") {
+      return "method " + request.method;
+    }
+    if (http::FindHeader(request.headers, "X-Amz-Target") !=
+            "GraniteServiceVersion20100801.GetMetricData" ||
+        http::FindHeader(request.headers, "Content-Type") != "application/x-amz-json-1.0" ||
+        http::FindHeader(request.headers, "x-amzn-query-mode") != "true" ||
+        http::FindHeader(request.headers, "Authorization").empty()) {
+      return "missing or wrong header";
+    }
+    json body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return "body is not a JSON object";
+    }
+    const json& queries = body["MetricDataQueries"];
+    if (!queries.is_array() || queries.empty() || queries.size() > 500) {
+      return "MetricDataQueries must have 1..500 members";
+    }
+    if (!body["StartTime"].is_number_integer() || !body["EndTime"].is_number_integer()) {
+      return "StartTime/EndTime must be epoch seconds";
+    }
+    const int64_t start = body["StartTime"].get<int64_t>();
+    const int64_t end = body["EndTime"].get<int64_t>();
+    if (end <= start) {
+      return "EndTime must be after StartTime";
+    }
+    std::set<std::string> ids;
+    int64_t datapoints = 0;
+    for (const json& q : queries) {
+      const std::string id = q.value("Id", "");
+      if (id.empty() || id[0] < 'a' || id[0] > 'z' || !ids.insert(id).second) {
+        return "bad or duplicate Id " + id;
+      }
+      const int64_t period = q["MetricStat"]["Period"].get<int64_t>();
+      if (period <= 0 || start % period != 0 || end % period != 0) {
+        return "window not aligned to period";
+      }
+      datapoints += (end - start) / period;
+    }
+    if (datapoints > kMaxDatapointsPerCall) {
+      return "too many datapoints: " + std::to_string(datapoints);
+    }
+    return "";
+  }
+};
+
+class CloudWatchClientTest : public ::testing::Test {
+ protected:
+  static CloudWatchOptions Options() {
+    CloudWatchOptions o;
+    o.endpoint = "https://monitoring.us-east-1.amazonaws.com";
+    o.region = "us-east-1";
+    o.max_attempts = 4;
+    o.backoff = BackoffPolicy{Millis(2000), Millis(20000)};
+    o.timeout = Millis(7000);
+    return o;
+  }
+  std::unique_ptr<CloudWatchClient> Client(http::HttpClient& http,
+                                           CloudWatchOptions options = Options()) {
+    return NewCloudWatchClient(
+        http, credentials_, clock_, [] { return 0.5; }, std::move(options));
+  }
+
+  FakeHttpClient http_;
+  TestCredentials credentials_;
+  FakeClock clock_;  // 1700000000 = 2023-11-14T22:13:20Z
+};
+
+// ---- Request shape ----
+
+TEST_F(CloudWatchClientTest, SendsSignedJson10RequestWithTheDocumentedShape) {
+  MetricQuery elb = Query("5xx");
+  elb.stat.metric_name = "HTTPCode_Target_5XX_Count";
+  elb.stat.dimensions = {{"LoadBalancer", "app/my-lb/50dc6c495c0c9188"}};
+  elb.stat.unit = "Count";
+  MetricQuery plain = Query("latency", Seconds(300), "TargetResponseTime");
+  plain.stat.stat = "p99";
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 60, kStart}, {3, 0}),
+                                   ResultJson("q1", {kStart}, {0.25})}));
+
+  CloudWatchStats stats;
+  auto result = Client(http_)->GetMetricData({elb, plain}, Window(kStart, kStart + 3600), &stats);
+  ASSERT_OK(result);
+
+  ASSERT_EQ(http_.requests().size(), 1u);
+  const http::HttpRequest r = http_.requests()[0];
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.url, "https://monitoring.us-east-1.amazonaws.com/");
+  EXPECT_EQ(r.timeout, Millis(7000));
+  EXPECT_EQ(http::FindHeader(r.headers, "Content-Type"), "application/x-amz-json-1.0");
+  EXPECT_EQ(http::FindHeader(r.headers, "X-Amz-Target"),
+            "GraniteServiceVersion20100801.GetMetricData");
+  EXPECT_EQ(http::FindHeader(r.headers, "x-amzn-query-mode"), "true");
+  EXPECT_EQ(http::FindHeader(r.headers, "Host"), "monitoring.us-east-1.amazonaws.com");
+  EXPECT_EQ(http::FindHeader(r.headers, "X-Amz-Date"), "20231114T221320Z");
+  EXPECT_THAT(std::string(http::FindHeader(r.headers, "Authorization")),
+              AllOf(StartsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231114/us-east-1/"
+                               "monitoring/aws4_request, SignedHeaders="),
+                    HasSubstr("content-type"), HasSubstr("x-amz-target"),
+                    HasSubstr("x-amzn-query-mode"), MatchesRegex(".*Signature=[0-9a-f]{64}")));
+
+  json body = json::parse(r.body);
+  std::set<std::string> keys;
+  for (const auto& [key, value] : body.items()) {
+    keys.insert(key);
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"MetricDataQueries", "StartTime", "EndTime", "ScanBy"}));
+  ASSERT_TRUE(body["StartTime"].is_number_integer());
+  ASSERT_TRUE(body["EndTime"].is_number_integer());
+  EXPECT_EQ(body["StartTime"].get<int64_t>(), kStart);
+  EXPECT_EQ(body["EndTime"].get<int64_t>(), kStart + 3600);
+  EXPECT_EQ(body["ScanBy"], "TimestampAscending");
+
+  ASSERT_TRUE(body["MetricDataQueries"].is_array());
+  ASSERT_EQ(body["MetricDataQueries"].size(), 2u);
+  const json& q0 = body["MetricDataQueries"][0];
+  EXPECT_EQ(q0, json::parse(R"({"Id":"q0","MetricStat":{"Metric":{
+      "Namespace":"AWS/ApplicationELB","MetricName":"HTTPCode_Target_5XX_Count",
+      "Dimensions":[{"Name":"LoadBalancer","Value":"app/my-lb/50dc6c495c0c9188"}]},
+      "Period":60,"Stat":"Sum","Unit":"Count"},"ReturnData":true})"));
+  EXPECT_TRUE(q0["ReturnData"].is_boolean());
+  EXPECT_TRUE(q0["MetricStat"]["Period"].is_number_integer());
+  const json& q1 = body["MetricDataQueries"][1];
+  EXPECT_EQ(q1, json::parse(R"({"Id":"q1","MetricStat":{"Metric":{
+      "Namespace":"AWS/ApplicationELB","MetricName":"TargetResponseTime"},
+      "Period":300,"Stat":"p99"},"ReturnData":true})"));
+
+  ASSERT_EQ(result->size(), 2u);
+  EXPECT_EQ((*result)[0].id, "5xx");
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 0.0), Pair(T(kStart + 60), 3.0)));
+  EXPECT_EQ((*result)[1].id, "latency");
+  EXPECT_THAT((*result)[1].values, ElementsAre(Pair(T(kStart), 0.25)));
+  EXPECT_EQ(stats.calls, 1);
+  EXPECT_EQ(stats.throttled, 0);
+  EXPECT_EQ(stats.datapoints, 3);
+  EXPECT_THAT(clock_.sleeps(), IsEmpty());
+}
+
+TEST_F(CloudWatchClientTest, SessionTokenIsSent) {
+  credentials_.credentials.session_token = Secret("token-abc");
+  http_.AddResponse(200, PageBody({ResultJson("q0", {}, {})}));
+  ASSERT_OK(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr));
+  const http::HttpRequest r = http_.requests()[0];
+  EXPECT_EQ(http::FindHeader(r.headers, "X-Amz-Security-Token"), "token-abc");
+}
+
+TEST_F(CloudWatchClientTest, EndpointWithTrailingSlashAndPort) {
+  CloudWatchOptions options = Options();
+  options.endpoint = "http://127.0.0.1:4566/";
+  http_.AddResponse(200, PageBody({}));
+  ASSERT_OK(
+      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr));
+  const http::HttpRequest r = http_.requests()[0];
+  EXPECT_EQ(r.url, "http://127.0.0.1:4566/");
+  EXPECT_EQ(http::FindHeader(r.headers, "Host"), "127.0.0.1:4566");
+}
+
+TEST_F(CloudWatchClientTest, ParsesFloatTimestampsAndIgnoresPointsOutsideTheWindow) {
+  http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Complete",
+      "Timestamps":[1704067140, 1704067200.0, 1704067260.9, 1704067320, 1704067380],
+      "Values":[9, 1.5, 2, 3, 7]}]})");
+  CloudWatchStats stats;
+  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 180), &stats);
+  ASSERT_OK(result);
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.5), Pair(T(kStart + 60), 2.0),
+                                               Pair(T(kStart + 120), 3.0)));
+  EXPECT_EQ(stats.datapoints, 5);
+}
+
+TEST_F(CloudWatchClientTest, ResultsWithoutDataAndNullFieldsAreFine) {
+  http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Complete"},
+      {"Id":"q1","StatusCode":"Complete","Timestamps":[],"Values":[],"Label":null}],
+      "NextToken":null,"Messages":[{"Code":"Info","Value":"x"}]})");
+  auto result =
+      Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 60), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT((*result)[0].values, IsEmpty());
+  EXPECT_THAT((*result)[1].values, IsEmpty());
+}
+
+TEST_F(CloudWatchClientTest, NoQueriesOrEmptyWindowMakeNoRequest) {
+  auto none = Client(http_)->GetMetricData({}, Window(kStart, kStart + 60), nullptr);
+  ASSERT_OK(none);
+  EXPECT_THAT(*none, IsEmpty());
+  auto empty = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart), nullptr);
+  ASSERT_OK(empty);
+  ASSERT_EQ(empty->size(), 1u);
+  EXPECT_EQ((*empty)[0].id, "a");
+  EXPECT_THAT((*empty)[0].values, IsEmpty());
+  EXPECT_THAT(http_.requests(), IsEmpty());
+}
+
+TEST_F(CloudWatchClientTest, InvalidInputsFailBeforeAnyRequest) {
+  EXPECT_THAT(Client(http_)->GetMetricData({Query("a", Seconds(300))},
+                                           Window(kStart + 60, kStart + 600), nullptr),
+              StatusIs(StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("GetMetricData: query \"a\""), HasSubstr("5m period"))));
+  CloudWatchOptions no_region = Options();
+  no_region.region = "";
+  EXPECT_THAT(
+      Client(http_, no_region)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("region")));
+  CloudWatchOptions bad_endpoint = Options();
+  bad_endpoint.endpoint = "monitoring.us-east-1.amazonaws.com";
+  EXPECT_THAT(Client(http_, bad_endpoint)
+                  ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+              StatusIs(StatusCode::kInvalidArgument, StartsWith("GetMetricData: endpoint")));
+  MetricQuery bad_utf8 = Query("a");
+  bad_utf8.stat.dimensions = {{"Name", "\xff\xfe"}};
+  EXPECT_THAT(Client(http_)->GetMetricData({bad_utf8}, Window(kStart, kStart + 60), nullptr),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("cannot encode")));
+  EXPECT_THAT(http_.requests(), IsEmpty());
+}
+
+TEST_F(CloudWatchClientTest, CredentialErrorsAreReturnedAsTheyAre) {
+  credentials_.error = Status::NotFound("no AWS credentials: environment: AWS_ACCESS_KEY_ID unset");
+  EXPECT_THAT(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+              StatusIs(StatusCode::kNotFound,
+                       "GetMetricData: no AWS credentials: environment: AWS_ACCESS_KEY_ID unset"));
+  EXPECT_THAT(http_.requests(), IsEmpty());
+}
+
+// ---- Batching and planning through the client ----
+
+TEST_F(CloudWatchClientTest, BatchesAbove500QueriesAndMapsIdsBack) {
+  FakeCloudWatch cloudwatch;
+  std::vector<MetricQuery> queries = Queries(1201);
+  CloudWatchStats stats;
+  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 300), &stats);
+  ASSERT_OK(result);
+  EXPECT_THAT(cloudwatch.violations, IsEmpty());
+  ASSERT_EQ(cloudwatch.bodies.size(), 3u);
+  EXPECT_EQ(cloudwatch.bodies[0]["MetricDataQueries"].size(), 500u);
+  EXPECT_EQ(cloudwatch.bodies[1]["MetricDataQueries"].size(), 500u);
+  EXPECT_EQ(cloudwatch.bodies[2]["MetricDataQueries"].size(), 201u);
+  EXPECT_EQ(cloudwatch.bodies[2]["MetricDataQueries"][0]["Id"], "q1000");
+  ASSERT_EQ(result->size(), 1201u);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ((*result)[i].id, queries[i].id);
+    ASSERT_EQ((*result)[i].values.size(), 5u);
+    EXPECT_EQ((*result)[i].values.begin()->second, static_cast<double>(i));
+  }
+  EXPECT_EQ(stats.calls, 3);
+  EXPECT_EQ(stats.datapoints, 1201 * 5);
+}
+
+TEST_F(CloudWatchClientTest, StaysUnderTheDatapointLimitFor500QueriesOverADay) {
+  FakeCloudWatch cloudwatch;
+  std::vector<MetricQuery> queries = Queries(500);
+  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + kDay), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT(cloudwatch.violations, IsEmpty());
+  // 720,000 datapoints need at least 8 calls; 70 queries x 1440 buckets = 100,800 fills one.
+  EXPECT_EQ(cloudwatch.requests, 8);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    ASSERT_EQ((*result)[i].values.size(), 1440u) << i;
+    EXPECT_EQ((*result)[i].values.rbegin()->first, T(kStart + kDay - 60));
+    EXPECT_EQ((*result)[i].values.rbegin()->second, static_cast<double>(i));
+  }
+}
+
+TEST_F(CloudWatchClientTest, SplitsTheWindowWhenOneQueryExceedsTheDatapointLimit) {
+  FakeCloudWatch cloudwatch;
+  // 100 days of one-minute buckets: 144,000 datapoints for a single query.
+  auto result =
+      Client(cloudwatch)->GetMetricData({Query("a")}, Window(kStart, kStart + 100 * kDay), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT(cloudwatch.violations, IsEmpty());
+  ASSERT_EQ(cloudwatch.bodies.size(), 2u);
+  EXPECT_EQ(cloudwatch.bodies[0]["StartTime"].get<int64_t>(), kStart);
+  EXPECT_EQ(cloudwatch.bodies[0]["EndTime"].get<int64_t>(), kStart + 100800 * kMinute);
+  EXPECT_EQ(cloudwatch.bodies[1]["StartTime"].get<int64_t>(), kStart + 100800 * kMinute);
+  EXPECT_EQ(cloudwatch.bodies[1]["EndTime"].get<int64_t>(), kStart + 100 * kDay);
+  EXPECT_EQ((*result)[0].values.size(), 144000u);
+}
+
+// ---- Pagination ----
+
+TEST_F(CloudWatchClientTest, FollowsNextTokenAndMergesPages) {
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1}, "PartialData"),
+                                   ResultJson("q1", {kStart}, {10}, "Complete")},
+                                  "token-1"));
+  http_.AddResponse(200,
+                    PageBody({ResultJson("q0", {kStart + 60}, {2}, "PartialData")}, "token-2"));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 120}, {3})}));
+  CloudWatchStats stats;
+  auto result =
+      Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 180), &stats);
+  ASSERT_OK(result);
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.0), Pair(T(kStart + 60), 2.0),
+                                               Pair(T(kStart + 120), 3.0)));
+  EXPECT_THAT((*result)[1].values, ElementsAre(Pair(T(kStart), 10.0)));
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  json first = json::parse(requests[0].body);
+  json second = json::parse(requests[1].body);
+  json third = json::parse(requests[2].body);
+  EXPECT_FALSE(first.contains("NextToken"));
+  EXPECT_EQ(second["NextToken"], "token-1");
+  EXPECT_EQ(third["NextToken"], "token-2");
+  second.erase("NextToken");
+  EXPECT_EQ(second, first);  // same queries and window
+  EXPECT_EQ(stats.calls, 3);
+  EXPECT_THAT(clock_.sleeps(), IsEmpty());
+}
+
+TEST_F(CloudWatchClientTest, PagesThroughAStrictServer) {
+  FakeCloudWatch cloudwatch;
+  cloudwatch.page_size = 7;
+  auto result =
+      Client(cloudwatch)->GetMetricData(Queries(3), Window(kStart, kStart + 600), nullptr);
+  ASSERT_OK(result);
+  EXPECT_EQ(cloudwatch.requests, 5);  // 30 datapoints, 7 per page
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*result)[i].values.size(), 10u);
+  }
+}
+
+TEST_F(CloudWatchClientTest, GivesUpOnEndlessPaging) {
+  CloudWatchOptions options = Options();
+  options.max_pages_per_call = 3;
+  for (int i = 0; i < 3; ++i) {
+    http_.AddResponse(200, PageBody({ResultJson("q0", {}, {}, "PartialData")}, "again"));
+  }
+  EXPECT_THAT(
+      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+      StatusIs(StatusCode::kInternal, HasSubstr("NextToken never ran out")));
+  EXPECT_EQ(http_.requests().size(), 3u);
+}
+
+TEST_F(CloudWatchClientTest, RetriesInternalErrorResultsWithoutToken) {
+  http_.AddResponse(200, PageBody({ResultJson("q0", {}, {}, "InternalError")}));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {4})}));
+  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 4.0)));
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(json::parse(requests[1].body), json::parse(requests[0].body));
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000)));
+}
+
+TEST_F(CloudWatchClientTest, RetriesInternalErrorResultsWithTheirNextToken) {
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1}, "InternalError")}, "resume"));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 60}, {2})}));
+  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 120), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.0), Pair(T(kStart + 60), 2.0)));
+  EXPECT_EQ(json::parse(http_.requests()[1].body)["NextToken"], "resume");
+}
+
+TEST_F(CloudWatchClientTest, InternalErrorResultsGiveUpAfterMaxAttempts) {
+  for (int i = 0; i < 4; ++i) {
+    http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"InternalError",
+        "Messages":[{"Code":"InternalError","Value":"try later"}]}]})");
+  }
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+      StatusIs(StatusCode::kUnavailable,
+               AllOf(StartsWith("GetMetricData: CloudWatch returned StatusCode InternalError for "
+                                "metric AWS/ApplicationELB/Requests (query \"a\")"),
+                     HasSubstr("try later"), HasSubstr("after 4 attempts"))));
+  EXPECT_EQ(http_.requests().size(), 4u);
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000), Millis(2000), Millis(4000)));
+}
+
+TEST_F(CloudWatchClientTest, ForbiddenResultIsPermissionDeniedNamingTheMetric) {
+  http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Complete"},
+      {"Id":"q1","StatusCode":"Forbidden","Messages":[{"Code":"Forbidden","Value":"no access"}]}]})");
+  EXPECT_THAT(Client(http_)->GetMetricData({Query("a"), Query("b", Seconds(60), "Secret")},
+                                           Window(kStart, kStart + 60), nullptr),
+              StatusIs(StatusCode::kPermissionDenied,
+                       "GetMetricData: access to metric AWS/ApplicationELB/Secret (query \"b\") "
+                       "is Forbidden: Forbidden: no access"));
+}
+
+// ---- Retries ----
+
+TEST_F(CloudWatchClientTest, RetriesThrottlingWithBackoffAndResigns) {
+  http_.AddResponse(
+      ErrorResponse(400, "ThrottlingException", "Rate exceeded", "Throttling;Sender"));
+  http_.AddResponse(
+      ErrorResponse(400, "ThrottlingException", "Rate exceeded", "Throttling;Sender"));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1})}));
+  CloudWatchStats stats;
+  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats);
+  ASSERT_OK(result);
+  // Full jitter with random() = 0.5: 0.5 * 2000ms * 2^attempt.
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000), Millis(2000)));
+  EXPECT_EQ(stats.calls, 3);
+  EXPECT_EQ(stats.throttled, 2);
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(http::FindHeader(requests[0].headers, "X-Amz-Date"), "20231114T221320Z");
+  EXPECT_EQ(http::FindHeader(requests[1].headers, "X-Amz-Date"), "20231114T221321Z");
+  EXPECT_EQ(http::FindHeader(requests[2].headers, "X-Amz-Date"), "20231114T221323Z");
+  EXPECT_NE(http::FindHeader(requests[0].headers, "Authorization"),
+            http::FindHeader(requests[2].headers, "Authorization"));
+  EXPECT_EQ(credentials_.calls, 3);
+}
+
+TEST_F(CloudWatchClientTest, ThrottlingExhaustedIsResourceExhaustedWithTheAwsCode) {
+  for (int i = 0; i < 4; ++i) {
+    http_.AddResponse(
+        ErrorResponse(400, "ThrottlingException", "Rate exceeded", "Throttling;Sender"));
+  }
+  CloudWatchStats stats;
+  EXPECT_THAT(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats),
+              StatusIs(StatusCode::kResourceExhausted,
+                       "GetMetricData: HTTP 400 Throttling: Rate exceeded (request id req-1) "
+                       "(gave up after 4 attempts)"));
+  EXPECT_EQ(http_.requests().size(), 4u);
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000), Millis(2000), Millis(4000)));
+  EXPECT_EQ(stats.calls, 4);
+  EXPECT_EQ(stats.throttled, 3);
+}
+
+TEST_F(CloudWatchClientTest, RetriesHttp429And5xxAndTransportErrors) {
+  http_.AddResponse(429, "");
+  http_.AddResponse(503, "<html>Service Unavailable</html>");
+  http_.AddResponse(Result<http::HttpResponse>(
+      Status::Unavailable("POST https://monitoring.us-east-1.amazonaws.com/: connection reset")));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1})}));
+  CloudWatchOptions options = Options();
+  options.max_attempts = 5;
+  CloudWatchStats stats;
+  ASSERT_OK(
+      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats));
+  EXPECT_EQ(http_.requests().size(), 4u);
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000), Millis(2000), Millis(4000)));
+  EXPECT_EQ(stats.throttled, 1);
+}
+
+TEST_F(CloudWatchClientTest, TransportErrorsExhaustedKeepTheirCode) {
+  for (int i = 0; i < 2; ++i) {
+    http_.AddResponse(Result<http::HttpResponse>(
+        Status::DeadlineExceeded("POST https://monitoring.us-east-1.amazonaws.com/: timed out")));
+  }
+  CloudWatchOptions options = Options();
+  options.max_attempts = 2;
+  EXPECT_THAT(
+      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+      StatusIs(StatusCode::kDeadlineExceeded,
+               "GetMetricData: POST https://monitoring.us-east-1.amazonaws.com/: timed out "
+               "(gave up after 2 attempts)"));
+}
+
+struct ErrorCase {
+  const char* name;
+  http::HttpResponse response;
+  StatusCode want_code;
+  std::string want_message;
+};
+
+class CloudWatchErrorTest : public CloudWatchClientTest,
+                            public ::testing::WithParamInterface<ErrorCase> {};
+
+TEST_P(CloudWatchErrorTest, FailsImmediatelyWithoutRetry) {
+  const ErrorCase& c = GetParam();
+  http_.AddResponse(Result<http::HttpResponse>(c.response));
+  CloudWatchStats stats;
+  EXPECT_THAT(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats),
+              StatusIs(c.want_code, c.want_message));
+  EXPECT_EQ(http_.requests().size(), 1u);
+  EXPECT_THAT(clock_.sleeps(), IsEmpty());
+  EXPECT_EQ(stats.calls, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, CloudWatchErrorTest,
+    ::testing::Values(
+        ErrorCase{"SignatureDoesNotMatch",
+                  ErrorResponse(403, "SignatureDoesNotMatch",
+                                "The request signature we calculated does not match the signature "
+                                "you provided.",
+                                "SignatureDoesNotMatch;Sender"),
+                  StatusCode::kPermissionDenied,
+                  "GetMetricData: HTTP 403 SignatureDoesNotMatch: The request signature we "
+                  "calculated does not match the signature you provided. (request id req-1)"},
+        ErrorCase{"ExpiredToken", ErrorResponse(400, "ExpiredTokenException", "expired"),
+                  StatusCode::kPermissionDenied,
+                  "GetMetricData: HTTP 400 ExpiredTokenException: expired (request id req-1)"},
+        ErrorCase{"ValidationError",
+                  ErrorResponse(400, "ValidationError",
+                                "The parameter MetricDataQueries.member.1.Id must be valid",
+                                "ValidationError;Sender"),
+                  StatusCode::kInvalidArgument,
+                  "GetMetricData: HTTP 400 ValidationError: The parameter "
+                  "MetricDataQueries.member.1.Id must be valid (request id req-1)"},
+        ErrorCase{"InvalidNextToken",
+                  ErrorResponse(400, "InvalidNextToken", "bad token", "InvalidNextToken;Sender"),
+                  StatusCode::kInvalidArgument,
+                  "GetMetricData: HTTP 400 InvalidNextToken: bad token (request id req-1)"},
+        ErrorCase{"QueryXmlAccessDenied",
+                  http::HttpResponse{403,
+                                     {},
+                                     "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied"
+                                     "</Code><Message>User is not authorized</Message></Error>"
+                                     "</ErrorResponse>"},
+                  StatusCode::kPermissionDenied,
+                  "GetMetricData: HTTP 403 AccessDenied: User is not authorized"},
+        ErrorCase{"Redirect", http::HttpResponse{301, {}, ""}, StatusCode::kInternal,
+                  "GetMetricData: HTTP 301: empty response body"}),
+    [](const ::testing::TestParamInfo<ErrorCase>& p) { return std::string(p.param.name); });
+
+// ---- Malformed and hostile responses ----
+
+struct MalformedCase {
+  const char* name;
+  std::string body;
+  std::string want;  // substring of the message
+};
+
+class MalformedResponseTest : public CloudWatchClientTest,
+                              public ::testing::WithParamInterface<MalformedCase> {};
+
+TEST_P(MalformedResponseTest, IsAClearInternalErrorAndNotRetried) {
+  const MalformedCase& c = GetParam();
+  http_.AddResponse(200, c.body);
+  auto result =
+      Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 120), nullptr);
+  EXPECT_THAT(result, StatusIs(StatusCode::kInternal,
+                               AllOf(StartsWith("GetMetricData: malformed response: "),
+                                     HasSubstr(c.want))));
+  EXPECT_LT(result.status().message().size(), 600u);
+  EXPECT_EQ(http_.requests().size(), 1u);
+}
+
+std::string WithResult(const std::string& fields) {
+  return R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Complete",)" + fields + "}]}";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, MalformedResponseTest,
+    ::testing::Values(
+        MalformedCase{"EmptyBody", "", "empty body"},
+        MalformedCase{"NotJson", "<html>oops</html>", "not JSON: <html>oops</html>"},
+        MalformedCase{"TruncatedJson", R"({"MetricDataResults":[{"Id":"q0")", "not JSON"},
+        MalformedCase{"InvalidUtf8", "{\"MetricDataResults\":[],\"x\":\"\xff\"}", "not JSON"},
+        MalformedCase{"JsonArray", "[]", "expected a JSON object, got an array"},
+        MalformedCase{"JsonNull", "null", "expected a JSON object, got null"},
+        MalformedCase{"JsonString", R"("hello")", "expected a JSON object, got a string"},
+        MalformedCase{"NoResults", "{}", "no MetricDataResults"},
+        MalformedCase{"ResultsNotArray", R"({"MetricDataResults":{"Id":"q0"}})",
+                      "MetricDataResults is an object, not an array"},
+        MalformedCase{"ResultNotObject", R"({"MetricDataResults":[42]})",
+                      "MetricDataResults[0] is a number, not an object"},
+        MalformedCase{"NoId", R"({"MetricDataResults":[{"StatusCode":"Complete"}]})",
+                      "MetricDataResults[0] has no Id"},
+        MalformedCase{"IdNotString", R"({"MetricDataResults":[{"Id":0}]})",
+                      "MetricDataResults[0].Id is a number, not a string"},
+        MalformedCase{"UnknownId", R"({"MetricDataResults":[{"Id":"q7","StatusCode":"Complete"}]})",
+                      "MetricDataResults[0] has Id \"q7\", which this request did not send"},
+        MalformedCase{"CallerIdIsNotAWireId",
+                      R"({"MetricDataResults":[{"Id":"a","StatusCode":"Complete"}]})",
+                      "has Id \"a\", which this request did not send"},
+        MalformedCase{"NoStatusCode", R"({"MetricDataResults":[{"Id":"q0"}]})",
+                      "MetricDataResults[0] (Id q0) has no StatusCode"},
+        MalformedCase{"UnknownStatusCode",
+                      R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Fine"}]})",
+                      "has unknown StatusCode \"Fine\""},
+        MalformedCase{"LengthMismatch", WithResult(R"("Timestamps":[1704067200],"Values":[1,2])"),
+                      "(Id q0) has 1 Timestamps but 2 Values"},
+        MalformedCase{"ValuesWithoutTimestamps", WithResult(R"("Values":[1])"),
+                      "has Values but no Timestamps"},
+        MalformedCase{"TimestampsNotArray", WithResult(R"("Timestamps":5,"Values":[1])"),
+                      "Timestamps is a number, not an array"},
+        MalformedCase{"StringValue", WithResult(R"("Timestamps":[1704067200],"Values":["1.5"])"),
+                      "(Id q0).Values[0] is a string, not a number"},
+        MalformedCase{"NullValue", WithResult(R"("Timestamps":[1704067200],"Values":[null])"),
+                      "Values[0] is null, not a number"},
+        MalformedCase{"BoolValue", WithResult(R"("Timestamps":[1704067200],"Values":[true])"),
+                      "Values[0] is a boolean, not a number"},
+        MalformedCase{"NaNString", WithResult(R"("Timestamps":[1704067200],"Values":["NaN"])"),
+                      "Values[0] is a string, not a number"},
+        MalformedCase{"NaNLiteral", WithResult(R"("Timestamps":[1704067200],"Values":[NaN])"),
+                      "not JSON"},
+        MalformedCase{"InfinityLiteral",
+                      WithResult(R"("Timestamps":[1704067200],"Values":[Infinity])"), "not JSON"},
+        MalformedCase{"OverflowingValue",
+                      WithResult(R"("Timestamps":[1704067200],"Values":[1e999])"), "not JSON"},
+        MalformedCase{"StringTimestamp",
+                      WithResult(R"("Timestamps":["2024-01-01T00:00:00Z"],"Values":[1])"),
+                      "Timestamps[0] is a string, not epoch seconds"},
+        MalformedCase{"HugeTimestamp", WithResult(R"("Timestamps":[1e300],"Values":[1])"),
+                      "Timestamps[0] is out of range"},
+        MalformedCase{"HugeIntegerTimestamp",
+                      WithResult(R"("Timestamps":[18446744073709551615],"Values":[1])"),
+                      "Timestamps[0] is out of range: 18446744073709551615"},
+        MalformedCase{"BeyondUint64Timestamp",
+                      WithResult(R"("Timestamps":[99999999999999999999999],"Values":[1])"),
+                      "Timestamps[0] is out of range"},
+        MalformedCase{"NegativeTimestamp", WithResult(R"("Timestamps":[-60],"Values":[1])"),
+                      "Timestamps[0] is out of range: -60"},
+        MalformedCase{"NestedTimestamp", WithResult(R"("Timestamps":[[1704067200]],"Values":[1])"),
+                      "Timestamps[0] is an array, not epoch seconds"},
+        MalformedCase{
+            "NextTokenNotString",
+            R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Complete"}],"NextToken":7})",
+            "NextToken is a number, not a string"},
+        MalformedCase{"DeeplyNestedResult",
+                      R"({"MetricDataResults":[)" + std::string(100000, '[') +
+                          std::string(100000, ']') + "]}",
+                      "MetricDataResults[0] is an array, not an object"},
+        MalformedCase{"DeeplyNestedDocument", std::string(100000, '[') + std::string(100000, ']'),
+                      "expected a JSON object, got an array"},
+        MalformedCase{"DeeplyNestedUnclosed", R"({"a":)" + std::string(200000, '['), "not JSON"}),
+    [](const ::testing::TestParamInfo<MalformedCase>& p) { return std::string(p.param.name); });
+
+// ---- PlanGetMetricDataCalls ----
+
+// Checks what every plan must satisfy: limits per call, aligned windows, and every query
+// covering the whole window exactly once.
+void ExpectValidPlan(const std::vector<MetricQuery>& queries, const TimeWindow& window,
+                     const std::vector<PlannedCall>& plan) {
+  if (window.empty() || queries.empty()) {
+    EXPECT_THAT(plan, IsEmpty());
+    return;
+  }
+  std::vector<std::vector<TimeWindow>> coverage(queries.size());
+  for (size_t c = 0; c < plan.size(); ++c) {
+    SCOPED_TRACE("call " + std::to_string(c));
+    const PlannedCall& call = plan[c];
+    ASSERT_FALSE(call.query_indices.empty());
+    EXPECT_LE(call.query_indices.size(), static_cast<size_t>(kMaxQueriesPerCall));
+    EXPECT_FALSE(call.window.empty());
+    int64_t datapoints = 0;
+    for (size_t i : call.query_indices) {
+      ASSERT_LT(i, queries.size());
+      const int64_t period = queries[i].stat.period.count();
+      EXPECT_EQ(ToUnixSeconds(call.window.start) % period, 0);
+      EXPECT_EQ(ToUnixSeconds(call.window.end) % period, 0);
+      datapoints += DatapointsInWindow(queries[i].stat, call.window);
+      coverage[i].push_back(call.window);
+    }
+    EXPECT_LE(datapoints, kMaxDatapointsPerCall);
+  }
+  for (size_t i = 0; i < queries.size(); ++i) {
+    SCOPED_TRACE("query " + std::to_string(i));
+    ASSERT_FALSE(coverage[i].empty());
+    EXPECT_EQ(coverage[i].front().start, window.start);
+    EXPECT_EQ(coverage[i].back().end, window.end);
+    for (size_t k = 1; k < coverage[i].size(); ++k) {
+      EXPECT_EQ(coverage[i][k].start, coverage[i][k - 1].end);
+    }
+  }
+}
+
+struct PlanCase {
+  const char* name;
+  std::vector<MetricQuery> queries;
+  TimeWindow window;
+  size_t want_calls;
+  std::vector<size_t> want_sizes;  // queries per call; empty: not checked
+};
+
+class PlanTest : public ::testing::TestWithParam<PlanCase> {};
+
+TEST_P(PlanTest, RespectsLimitsWithFewestCalls) {
+  const PlanCase& c = GetParam();
+  auto plan = PlanGetMetricDataCalls(c.queries, c.window);
+  ASSERT_OK(plan);
+  EXPECT_EQ(plan->size(), c.want_calls);
+  ExpectValidPlan(c.queries, c.window, *plan);
+  if (!c.want_sizes.empty()) {
+    std::vector<size_t> sizes;
+    for (const PlannedCall& call : *plan) {
+      sizes.push_back(call.query_indices.size());
+    }
+    EXPECT_EQ(sizes, c.want_sizes);
+  }
+}
+
+std::vector<MetricQuery> Mixed(std::vector<std::pair<size_t, int64_t>> counts_and_periods) {
+  std::vector<MetricQuery> out;
+  for (auto [count, period] : counts_and_periods) {
+    for (size_t i = 0; i < count; ++i) {
+      out.push_back(Query("m" + std::to_string(out.size()), Seconds(period)));
+    }
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, PlanTest,
+    ::testing::Values(
+        PlanCase{"NoQueries", {}, Window(kStart, kStart + 60), 0, {}},
+        PlanCase{"EmptyWindow", Queries(3), Window(kStart, kStart), 0, {}},
+        PlanCase{"One", Queries(1), Window(kStart, kStart + 3600), 1, {1}},
+        PlanCase{"Exactly500", Queries(500), Window(kStart, kStart + 3600), 1, {500}},
+        PlanCase{"501", Queries(501), Window(kStart, kStart + 3600), 2, {500, 1}},
+        PlanCase{"1201", Queries(1201), Window(kStart, kStart + 3600), 3, {500, 500, 201}},
+        // 500 x 201 buckets = 100,500 datapoints: still one call.
+        PlanCase{"500x201Fits", Queries(500), Window(kStart, kStart + 201 * kMinute), 1, {500}},
+        // 720,000 datapoints: 8 calls is the minimum; 70 x 1440 = 100,800 exactly fills a call,
+        // so every metric is requested once.
+        PlanCase{"500x1440",
+                 Queries(500),
+                 Window(kStart, kStart + kDay),
+                 8,
+                 {70, 70, 70, 70, 70, 70, 70, 10}},
+        // 501 x 1440: chunks of 500 would need 8 + 1 calls; chunks of 70 need 8.
+        PlanCase{"501x1440", Queries(501), Window(kStart, kStart + kDay), 8, {}},
+        // 30 days of minutes: 43,200 buckets. Window splitting (201 buckets per call) beats
+        // query chunks (2 queries per call = 250 calls): ceil(43200 / 201) = 215.
+        PlanCase{"500x30Days", Queries(500), Window(kStart, kStart + 30 * kDay), 215, {}},
+        PlanCase{"OneQuery100Days", Queries(1), Window(kStart, kStart + 100 * kDay), 2, {1, 1}},
+        PlanCase{"OneQuery70DaysExactly", Queries(1), Window(kStart, kStart + 70 * kDay), 1, {1}},
+        // 60s and 300s over 100 days: LCM 300; 6 datapoints per 300s; 2 calls.
+        PlanCase{"MixedPeriods",
+                 Mixed({{1, 60}, {1, 300}}),
+                 Window(kStart, kStart + 100 * kDay),
+                 2,
+                 {2, 2}}),
+    [](const ::testing::TestParamInfo<PlanCase>& p) { return std::string(p.param.name); });
+
+TEST(PlanGetMetricDataCallsTest, OneQueryWindowSplitsAtTheLimit) {
+  auto plan = PlanGetMetricDataCalls(Queries(1), Window(kStart, kStart + 100 * kDay));
+  ASSERT_OK(plan);
+  ASSERT_EQ(plan->size(), 2u);
+  EXPECT_EQ((*plan)[0], (PlannedCall{{0}, Window(kStart, kStart + 100800 * kMinute)}));
+  EXPECT_EQ((*plan)[1], (PlannedCall{{0}, Window(kStart + 100800 * kMinute, kStart + 100 * kDay)}));
+}
+
+TEST(PlanGetMetricDataCallsTest, MixedPeriodSubWindowsAlignToTheLcm) {
+  auto queries = Mixed({{3, 60}, {2, 300}, {1, 3600}});
+  TimeWindow window = Window(kStart, kStart + 100 * kDay);
+  auto plan = PlanGetMetricDataCalls(queries, window);
+  ASSERT_OK(plan);
+  ExpectValidPlan(queries, window, *plan);
+  for (const PlannedCall& call : *plan) {
+    EXPECT_EQ(ToUnixSeconds(call.window.start) % 3600, 0);
+  }
+}
+
+TEST(PlanGetMetricDataCallsTest, RandomPlansAreValidAndNoWorseThanFixedChunks) {
+  std::mt19937_64 gen(42);
+  const int64_t periods[] = {1, 10, 60, 120, 300, 900, 3600, 86400};
+  for (int round = 0; round < 40; ++round) {
+    SCOPED_TRACE(round);
+    size_t n = std::uniform_int_distribution<size_t>(1, 1300)(gen);
+    std::vector<MetricQuery> queries;
+    int64_t lcm = 1;
+    int kinds = std::uniform_int_distribution<int>(1, 3)(gen);
+    std::vector<int64_t> chosen;
+    for (int k = 0; k < kinds; ++k) {
+      chosen.push_back(periods[std::uniform_int_distribution<int>(0, 7)(gen)]);
+      lcm = std::lcm(lcm, chosen.back());
+    }
+    for (size_t i = 0; i < n; ++i) {
+      queries.push_back(Query("m" + std::to_string(i), Seconds(chosen[i % chosen.size()])));
+    }
+    int64_t units = std::uniform_int_distribution<int64_t>(1, 400 * kDay / lcm)(gen);
+    TimeWindow window = Window(kStart, kStart + units * lcm);
+    int64_t total = 0;
+    for (const MetricQuery& q : queries) {
+      total += DatapointsInWindow(q.stat, window);
+    }
+    if (total > 300 * kMaxDatapointsPerCall) {
+      // Keep the plan small enough to check quickly (and under kMaxPlannedCalls).
+      units = std::max<int64_t>(1, units * 300 * kMaxDatapointsPerCall / total);
+      window = Window(kStart, kStart + units * lcm);
+      total = 0;
+      for (const MetricQuery& q : queries) {
+        total += DatapointsInWindow(q.stat, window);
+      }
+    }
+    auto plan = PlanGetMetricDataCalls(queries, window);
+    ASSERT_OK(plan);
+    ExpectValidPlan(queries, window, *plan);
+    // Lower bound: the limits themselves.
+    EXPECT_GE(static_cast<int64_t>(plan->size()),
+              std::max<int64_t>((n + 499) / 500,
+                                (total + kMaxDatapointsPerCall - 1) / kMaxDatapointsPerCall));
+  }
+}
+
+// 1s metrics mixed with a daily one: one LCM unit (a day) of 100 one-second queries is 8.64M
+// datapoints, so they cannot share a call with window splitting; smaller chunks can.
+TEST(PlanGetMetricDataCallsTest, HighResolutionMixedWithDailyStillPlans) {
+  auto queries = Mixed({{100, 1}, {1, 86400}});
+  TimeWindow window = Window(kStart, kStart + kDay);
+  auto plan = PlanGetMetricDataCalls(queries, window);
+  ASSERT_OK(plan);
+  ExpectValidPlan(queries, window, *plan);
+  // 8.64M one-second datapoints need at least 86 calls.
+  EXPECT_GE(plan->size(), 86u);
+  EXPECT_LE(plan->size(), 101u);
+}
+
+TEST(PlanGetMetricDataCallsTest, RejectsBadPeriodsAndUnalignedWindows) {
+  EXPECT_THAT(
+      PlanGetMetricDataCalls({Query("zero", Seconds(0))}, Window(kStart, kStart + 60)),
+      StatusIs(StatusCode::kInvalidArgument, "query \"zero\": period must be positive, got 0s"));
+  EXPECT_THAT(PlanGetMetricDataCalls({Query("a"), Query("hourly", Seconds(3600))},
+                                     Window(kStart + 60, kStart + 3600)),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "query \"hourly\": window 2024-01-01T00:01:00Z .. 2024-01-01T01:00:00Z is "
+                       "not aligned to its 1h period"));
+  EXPECT_THAT(PlanGetMetricDataCalls({Query("a")}, Window(-60, 60)),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("outside the years 1970..9999")));
+  // 1000 one-second queries over 30 days: 2.6 billion datapoints.
+  EXPECT_THAT(PlanGetMetricDataCalls(Queries(1000, Seconds(1)), Window(kStart, kStart + 30 * kDay)),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("GetMetricData calls, more than")));
+}
+
+TEST(DatapointsInWindowTest, IsWindowOverPeriod) {
+  EXPECT_EQ(DatapointsInWindow(Query("a").stat, Window(kStart, kStart + kDay)), 1440);
+  EXPECT_EQ(DatapointsInWindow(Query("a", Seconds(300)).stat, Window(kStart, kStart + kDay)), 288);
+  EXPECT_EQ(DatapointsInWindow(Query("a").stat, Window(kStart, kStart)), 0);
+}
+
+}  // namespace
+}  // namespace statusbridge::aws
