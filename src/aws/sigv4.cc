@@ -317,7 +317,9 @@ Status SignRequest(http::HttpRequest& request, const Credentials& credentials,
     return origin.status().WithContext("cannot sign " + request.method + " request");
   }
 
-  if (http::FindHeader(request.headers, "host").empty()) {
+  const bool has_host = std::any_of(request.headers.begin(), request.headers.end(),
+                                    [](const auto& h) { return IEquals(h.first, "host"); });
+  if (!has_host) {
     request.headers.emplace_back("Host", origin->HostHeader());
   }
   RemoveHeader(request.headers, "authorization");
