@@ -134,8 +134,8 @@ struct PlannedCall {
   friend bool operator==(const PlannedCall&, const PlannedCall&) = default;
 };
 
-// Datapoints `query` contributes over `window`: window length / period.
-// REQUIRES: period > 0.
+// Datapoints `stat` contributes over `window`: ceil(window length / period); 0 for an empty
+// window or a period <= 0.
 int64_t DatapointsInWindow(const MetricStat& stat, const TimeWindow& window);
 
 // Splits `queries` over `window` into the fewest GetMetricData calls that respect both limits:
@@ -144,9 +144,11 @@ int64_t DatapointsInWindow(const MetricStat& stat, const TimeWindow& window);
 //     ceil(queries / 500) calls of consecutive queries over the whole window.
 //   - Otherwise queries are cut into consecutive chunks, and a chunk that does not fit over the
 //     whole window reads it in consecutive sub-windows aligned to the least common multiple of
-//     the chunk's periods, each as long as the limit allows. The chunk size is chosen to give the
-//     fewest calls; among equal plans, the one requesting each metric the fewest times
-//     (GetMetricData is billed per metric requested), then the one with larger chunks.
+//     the chunk's periods, each as long as the limit allows. The chunk size (one size for all
+//     chunks but the last) is chosen to give the fewest calls; among those, the one requesting
+//     each metric the fewest times (GetMetricData is billed per metric requested), then the
+//     largest. E.g. 500 one-minute queries over a day: 8 calls of 70 queries over the whole day
+//     rather than 8 calls of 500 queries over 201-minute sub-windows.
 // Calls are ordered by chunk, then by time. An empty window or no queries gives no calls.
 // Errors (InvalidArgument): a period <= 0 or a window whose start or end is not a multiple of a
 // query's period (counted from the Unix epoch), naming the query; a window outside the years
