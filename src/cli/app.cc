@@ -1,22 +1,33 @@
 #include "cli/app.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <ostream>
-#include <sstream>
 
 #include "aws/endpoints.h"
 
 namespace statusbridge::cli {
 
-App::App(pipeline::Config config, EnvLookup env, http::HttpClient& http, Clock& clock)
-    : config_(std::move(config)), env_(std::move(env)), http_(http), clock_(clock) {}
+App::App(pipeline::Config config, EnvLookup env, http::HttpClient& http, Clock& clock,
+         StopToken* stop)
+    : config_(std::move(config)), env_(std::move(env)), http_(http), clock_(clock), stop_(stop) {}
+
+App::~App() = default;
 
 Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
-                                         http::HttpClient& http, Clock& clock) {
-  std::unique_ptr<App> app(new App(std::move(config), std::move(env), http, clock));
+                                         http::HttpClient& http, Clock& clock, StopToken* stop) {
+  std::unique_ptr<App> app(new App(std::move(config), std::move(env), http, clock, stop));
   const pipeline::Config& c = app->config_;
 
   SB_ASSIGN_OR_RETURN(std::string region, aws::ResolveRegion(c.aws.region, app->env_));
+
+  if (c.state.stateless()) {
+    SB_ASSIGN_OR_RETURN(app->store_, pipeline::StateStore::Open(":memory:"));
+  } else {
+    SB_ASSIGN_OR_RETURN(app->lock_, InstanceLock::Acquire(c.state.path));
+    SB_ASSIGN_OR_RETURN(app->store_, pipeline::StateStore::Open(c.state.path));
+  }
 
   // An explicit profile means the profile's keys (the SDKs skip the environment then).
   std::vector<std::unique_ptr<aws::CredentialsProvider>> chain;
@@ -30,81 +41,71 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
   app->cloudwatch_ =
       aws::NewCloudWatchClient(http, *app->credentials_, clock, DefaultRandom(), std::move(cw));
 
+  app->statuspage_bucket_ =
+      std::make_unique<TokenBucket>(clock, c.statuspage.requests_per_second, 1.0);
+  app->statuspage_http_ =
+      std::make_unique<http::RateLimitedHttpClient>(http, *app->statuspage_bucket_, clock);
   statuspage::StatuspageOptions sp;
   sp.base_url = c.statuspage.base_url;
   sp.page_id = c.statuspage.page_id;
   sp.api_key = c.statuspage.api_key;
   sp.timeout = std::chrono::duration_cast<Millis>(c.statuspage.timeout);
-  app->statuspage_ = statuspage::NewStatuspageClient(http, clock, std::move(sp));
-  app->statuspage_bucket_ =
-      std::make_unique<TokenBucket>(clock, c.statuspage.requests_per_second, 1.0);
+  app->statuspage_ = statuspage::NewStatuspageClient(*app->statuspage_http_, clock, std::move(sp));
 
-  SB_ASSIGN_OR_RETURN(app->collector_, pipeline::Collector::Create(app->config_.metrics, *app->cloudwatch_));
+  SB_ASSIGN_OR_RETURN(app->collector_,
+                      pipeline::Collector::Create(app->config_.metrics, *app->cloudwatch_));
+  pipeline::PublisherOptions po;
+  po.max_points_per_request = c.statuspage.max_points_per_request;
+  std::function<bool()> should_stop = nullptr;
+  if (stop != nullptr) should_stop = [stop] { return stop->stop_requested(); };
+  app->publisher_ = std::make_unique<pipeline::Publisher>(
+      *app->statuspage_, clock, *app->statuspage_bucket_, DefaultRandom(), po, should_stop);
+  app->runner_ = std::make_unique<pipeline::Runner>(
+      app->config_, *app->collector_, *app->store_, *app->publisher_, *app->statuspage_, clock,
+      c.state.stateless() ? pipeline::Runner::WatermarkSource::kStatuspage
+                          : pipeline::Runner::WatermarkSource::kStateStore);
   return app;
 }
 
-CycleSummary App::RunOnce(bool dry_run, Millis timeout, std::ostream& out) {
-  CycleSummary s;
-  const MonotonicTime started = clock_.Monotonic();
-  const SystemTime now = clock_.Now();
-  std::vector<pipeline::MetricResult> results = collector_->Collect(now, nullptr, &s.collect);
+pipeline::CycleReport App::RunOnce(bool dry_run, Millis timeout, std::ostream& out) {
+  if (!dry_run) return runner_->RunCycle(clock_.Monotonic() + timeout, /*wait_for_deferred=*/true);
 
-  std::vector<statuspage::MetricPoints> data;
-  std::vector<std::string> failures;
-  s.metrics = static_cast<int>(results.size());
+  pipeline::CycleReport report;
+  std::vector<pipeline::MetricResult> results = runner_->Preview(report);
+  char line[512];
+  std::snprintf(line, sizeof line, "%-32s  %-20s  %s\n", "METRIC", "BUCKET (UTC)", "VALUE");
+  out << line;
   for (const pipeline::MetricResult& r : results) {
-    if (!r.status.ok()) {
-      ++s.metrics_failed;
-      failures.push_back("metric \"" + r.metric->name + "\": " + r.status.ToString());
-      continue;
+    for (const statuspage::Point& p : r.points) {
+      std::snprintf(line, sizeof line, "%-32s  %-20s  %.10g\n", r.metric->name.c_str(),
+                    FormatIso8601(p.timestamp).c_str(), p.value);
+      out << line;
     }
-    s.points += static_cast<int>(r.points.size());
-    if (!r.points.empty()) data.push_back({r.metric->statuspage_metric_id, r.points});
   }
-
-  if (dry_run) {
-    char line[256];
-    std::snprintf(line, sizeof line, "%-32s  %-20s  %s\n", "METRIC", "BUCKET (UTC)", "VALUE");
-    out << line;
-    for (const pipeline::MetricResult& r : results) {
-      for (const statuspage::Point& p : r.points) {
-        std::snprintf(line, sizeof line, "%-32s  %-20s  %.10g\n", r.metric->name.c_str(),
-                      FormatIso8601(p.timestamp).c_str(), p.value);
-        out << line;
-      }
-    }
-    out.flush();
-  } else if (!data.empty()) {
-    pipeline::PublisherOptions po;
-    po.max_points_per_request = config_.statuspage.max_points_per_request;
-    pipeline::Publisher publisher(*statuspage_, clock_, *statuspage_bucket_, DefaultRandom(), po);
-    Status st = publisher.Publish(data, started + timeout, &s.publish);
-    if (!st.ok()) failures.push_back("Statuspage: " + st.ToString());
-  }
-
-  s.duration = std::chrono::duration_cast<Millis>(clock_.Monotonic() - started);
-  if (!failures.empty()) {
-    std::string msg;
-    for (const auto& f : failures) {
-      if (!msg.empty()) msg += "; ";
-      msg += f;
-    }
-    s.status = Status(StatusCode::kUnavailable, msg);
-  }
-  return s;
+  out.flush();
+  return report;
 }
 
-std::string FormatCycleSummary(const CycleSummary& s) {
-  std::ostringstream o;
-  o << "cycle metrics=" << s.metrics << " metrics_failed=" << s.metrics_failed
-    << " points=" << s.points << " cloudwatch_calls=" << s.collect.cloudwatch.calls
-    << " cloudwatch_throttled=" << s.collect.cloudwatch.throttled
-    << " datapoints=" << s.collect.cloudwatch.datapoints
-    << " statuspage_requests=" << s.publish.requests
-    << " rate_limited=" << s.publish.rate_limited << " sent=" << s.publish.points_accepted
-    << " rejected=" << s.publish.points_rejected << " pending=" << s.publish.points_pending
-    << " duration_ms=" << s.duration.count();
-  return o.str();
+void App::RunDaemon(StopToken& stop) {
+  const Millis interval = std::chrono::duration_cast<Millis>(config_.schedule.interval);
+  spdlog::info("statusbridge running: {} metrics, a cycle every {}, state {}",
+               config_.metrics.size(), FormatDuration(config_.schedule.interval),
+               config_.state.stateless() ? "in memory (stateless)" : config_.state.path);
+  while (!stop.stop_requested()) {
+    const MonotonicTime next = clock_.Monotonic() + interval;
+    pipeline::CycleReport report = runner_->RunCycle(next, /*wait_for_deferred=*/true);
+    LogCycle(report);
+    const MonotonicTime now = clock_.Monotonic();
+    if (now < next) stop.WaitFor(std::chrono::duration_cast<Millis>(next - now));
+  }
+  Result<int64_t> pending = store_->PendingCount();
+  spdlog::info("statusbridge stopping: {} points kept in the outbox for the next start",
+               pending.ok() ? *pending : -1);
+}
+
+void LogCycle(const pipeline::CycleReport& report) {
+  spdlog::info("{}", pipeline::FormatCycleReport(report));
+  for (const std::string& e : report.errors) spdlog::warn("{}", e);
 }
 
 }  // namespace statusbridge::cli

@@ -3,21 +3,29 @@
 // The composition root: the only place the object graph is built from a Config (aesthetics.md
 // C5). Everything below cli/ receives its collaborators by reference.
 //
-// A cycle = Collector (CloudWatch -> settled points) then Publisher (points -> Statuspage).
-// `once` runs one cycle; its exit code says whether every point was delivered.
+//   CurlHttpClient ─┬─ CloudWatchClient (SigV4, credentials chain) ── Collector
+//                   └─ RateLimitedHttpClient (key's TokenBucket) ── StatuspageClient ── Publisher
+//   StateStore (state.path, or in memory when stateless) ── Runner (collect, enqueue, drain)
+//
+// `once` and `run` (and later the Lambda runtime) run the same Runner cycle.
 
 #include <iosfwd>
 #include <memory>
 
 #include "aws/cloudwatch_client.h"
 #include "aws/credentials.h"
+#include "cli/instance_lock.h"
 #include "core/clock.h"
 #include "core/env.h"
+#include "core/stop_token.h"
 #include "core/token_bucket.h"
 #include "http/http_client.h"
+#include "http/rate_limited_http_client.h"
 #include "pipeline/collector.h"
 #include "pipeline/config.h"
 #include "pipeline/publisher.h"
+#include "pipeline/runner.h"
+#include "pipeline/state_store.h"
 #include "statuspage/statuspage_client.h"
 
 namespace statusbridge::cli {
@@ -27,43 +35,51 @@ inline constexpr int kExitDelivered = 0;
 inline constexpr int kExitNotDelivered = 1;
 inline constexpr int kExitBadConfig = 2;
 
-struct CycleSummary {
-  int metrics = 0;
-  int metrics_failed = 0;
-  int points = 0;
-  pipeline::CollectReport collect;
-  pipeline::PublishReport publish;
-  Status status;  // OK when every point computed was delivered and every metric was read
-  Millis duration{0};
-};
-
 class App {
  public:
-  // Builds clients from `config`. Fails (InvalidArgument) when no AWS region can be resolved.
+  // Builds clients from `config`, takes the state file's instance lock and opens it (or an
+  // in-memory store in stateless mode). Fails when no AWS region can be resolved, the state file
+  // is locked by another instance, or it is not a usable statusbridge state file.
+  // `stop` (optional) interrupts waits in the publisher and the daemon loop.
   static Result<std::unique_ptr<App>> Create(pipeline::Config config, EnvLookup env,
-                                             http::HttpClient& http, Clock& clock);
+                                             http::HttpClient& http, Clock& clock,
+                                             StopToken* stop = nullptr);
+  ~App();
 
-  // One cycle at clock.Now(). With `dry_run`, prints a table (metric, bucket start UTC, value) of
-  // the points it would send to `out` and sends nothing to Statuspage.
-  CycleSummary RunOnce(bool dry_run, Millis timeout, std::ostream& out);
+  // One cycle at clock.Now(), draining until everything is delivered or `timeout` passes.
+  // With `dry_run`, prints a table (metric, bucket start UTC, value) of the points the cycle
+  // computes to `out`, and writes nothing to Statuspage or the state file.
+  pipeline::CycleReport RunOnce(bool dry_run, Millis timeout, std::ostream& out);
+
+  // The daemon: a cycle every schedule.interval (never two at once; a cycle that overruns is
+  // followed immediately by the next) until `stop` is requested. Each cycle's drain may use the
+  // time until the next cycle to retry deferred points. Logs one line per cycle.
+  void RunDaemon(StopToken& stop);
 
   const pipeline::Config& config() const { return config_; }
 
  private:
-  App(pipeline::Config config, EnvLookup env, http::HttpClient& http, Clock& clock);
+  App(pipeline::Config config, EnvLookup env, http::HttpClient& http, Clock& clock,
+      StopToken* stop);
 
   pipeline::Config config_;
   EnvLookup env_;
   http::HttpClient& http_;
   Clock& clock_;
+  StopToken* stop_;
+  std::unique_ptr<InstanceLock> lock_;
+  std::unique_ptr<pipeline::StateStore> store_;
   std::unique_ptr<aws::CredentialsProvider> credentials_;
   std::unique_ptr<aws::CloudWatchClient> cloudwatch_;
-  std::unique_ptr<statuspage::StatuspageClient> statuspage_;
   std::unique_ptr<TokenBucket> statuspage_bucket_;
+  std::unique_ptr<http::RateLimitedHttpClient> statuspage_http_;
+  std::unique_ptr<statuspage::StatuspageClient> statuspage_;
   std::unique_ptr<pipeline::Collector> collector_;
+  std::unique_ptr<pipeline::Publisher> publisher_;
+  std::unique_ptr<pipeline::Runner> runner_;
 };
 
-// One line per cycle, key=value, for logs.
-std::string FormatCycleSummary(const CycleSummary& s);
+// Logs a cycle: one info line of counters, then one warning per error.
+void LogCycle(const pipeline::CycleReport& report);
 
 }  // namespace statusbridge::cli

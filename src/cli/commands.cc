@@ -9,14 +9,20 @@
 #include "pipeline/config.h"
 
 namespace statusbridge::cli {
+namespace {
+
+Result<pipeline::Config> Load(const std::string& path, const EnvLookup& env, std::ostream& err) {
+  Result<pipeline::Config> config = pipeline::LoadConfigFile(path, env);
+  if (!config.ok()) err << "statusbridge: " << path << ": " << config.status().message() << "\n";
+  return config;
+}
+
+}  // namespace
 
 int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std::ostream& out,
                        std::ostream& err) {
-  Result<pipeline::Config> config = pipeline::LoadConfigFile(config_path, env);
-  if (!config.ok()) {
-    err << "statusbridge: " << config_path << ": " << config.status().message() << "\n";
-    return kExitBadConfig;
-  }
+  Result<pipeline::Config> config = Load(config_path, env, err);
+  if (!config.ok()) return kExitBadConfig;
   out << config_path << ": OK, " << config->metrics.size() << " metric"
       << (config->metrics.size() == 1 ? "" : "s") << "\n";
   for (const pipeline::MetricConfig& m : config->metrics) {
@@ -29,11 +35,8 @@ int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std
 
 int OnceCommand(const OnceOptions& options, const EnvLookup& env, std::ostream& out,
                 std::ostream& err) {
-  Result<pipeline::Config> config = pipeline::LoadConfigFile(options.config_path, env);
-  if (!config.ok()) {
-    err << "statusbridge: " << options.config_path << ": " << config.status().message() << "\n";
-    return kExitBadConfig;
-  }
+  Result<pipeline::Config> config = Load(options.config_path, env, err);
+  if (!config.ok()) return kExitBadConfig;
   SystemClock clock;
   http::CurlHttpClient http;
   Result<std::unique_ptr<App>> app = App::Create(std::move(config).value(), env, http, clock);
@@ -41,13 +44,28 @@ int OnceCommand(const OnceOptions& options, const EnvLookup& env, std::ostream& 
     err << "statusbridge: " << app.status().message() << "\n";
     return kExitBadConfig;
   }
-  CycleSummary s = (*app)->RunOnce(options.dry_run, options.timeout, out);
-  spdlog::info("{}", FormatCycleSummary(s));
-  for (const std::string& e : s.publish.errors) spdlog::warn("statuspage: {}", e);
-  if (!s.status.ok()) {
-    err << "statusbridge: not everything was delivered: " << s.status.message() << "\n";
+  pipeline::CycleReport report = (*app)->RunOnce(options.dry_run, options.timeout, out);
+  LogCycle(report);
+  if (!report.status.ok()) {
+    err << "statusbridge: not everything was " << (options.dry_run ? "read" : "delivered") << ": "
+        << report.status.message() << "\n";
     return kExitNotDelivered;
   }
+  return kExitDelivered;
+}
+
+int RunCommand(const std::string& config_path, const EnvLookup& env, StopToken& stop,
+               std::ostream& err) {
+  Result<pipeline::Config> config = Load(config_path, env, err);
+  if (!config.ok()) return kExitBadConfig;
+  SystemClock clock;
+  http::CurlHttpClient http;
+  Result<std::unique_ptr<App>> app = App::Create(std::move(config).value(), env, http, clock, &stop);
+  if (!app.ok()) {
+    err << "statusbridge: " << app.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  (*app)->RunDaemon(stop);
   return kExitDelivered;
 }
 

@@ -3,11 +3,15 @@
 // The commands behind `statusbridge <command>`. Each returns the process exit code and writes
 // what the user sees to `out` (results) and `err` (errors, one clear line each). Logs go through
 // spdlog to stderr. main.cc only parses argv and calls these.
+//
+// Exit codes: 0 delivered (or stopped cleanly), 1 not everything delivered, 2 bad config or
+// usage, or the state file cannot be used (locked by another instance, not a state file).
 
 #include <iosfwd>
 #include <string>
 
 #include "core/env.h"
+#include "core/stop_token.h"
 #include "core/time.h"
 
 namespace statusbridge::cli {
@@ -23,8 +27,12 @@ int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std
                        std::ostream& err);
 
 // One cycle. 0 when every point was delivered (or printed, with --dry-run) and every metric read;
-// 1 when anything was not; 2 for a bad config.
+// 1 when anything was not; 2 for a bad config or unusable state file.
 int OnceCommand(const OnceOptions& options, const EnvLookup& env, std::ostream& out,
                 std::ostream& err);
+
+// The daemon, until `stop` is requested (main.cc wires SIGTERM/SIGINT to it). 0 on a clean stop.
+int RunCommand(const std::string& config_path, const EnvLookup& env, StopToken& stop,
+               std::ostream& err);
 
 }  // namespace statusbridge::cli

@@ -3,13 +3,16 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
-  using statusbridge::cli::kExitBadConfig;
+  constexpr int kExitBadConfig = 2;  // see commands.h
   auto logger = spdlog::stderr_color_mt("statusbridge");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
@@ -33,6 +36,10 @@ int main(int argc, char** argv) {
                  "print the points that would be published; send nothing to Statuspage");
   once->add_option("--timeout", timeout_text, "deadline for the whole cycle (e.g. 90s, 5m)");
 
+  std::string run_config;
+  auto* run = app.add_subcommand("run", "Run as a daemon: a cycle every schedule.interval until SIGTERM");
+  run->add_option("-c,--config", run_config, "config file")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,6 +61,23 @@ int main(int argc, char** argv) {
     }
     once_options.timeout = std::chrono::duration_cast<statusbridge::Millis>(*timeout);
     return statusbridge::cli::OnceCommand(once_options, env, std::cout, std::cerr);
+  }
+  if (*run) {
+    // SIGTERM/SIGINT become a stop request, seen by a dedicated thread (no work in a handler):
+    // the in-flight request finishes, the rest stays in the outbox, and we exit 0.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    static statusbridge::StopToken stop;
+    std::thread([signals] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      spdlog::info("received {}, stopping after the request in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      stop.RequestStop();
+    }).detach();
+    return statusbridge::cli::RunCommand(run_config, env, stop, std::cerr);
   }
   return kExitBadConfig;
 }

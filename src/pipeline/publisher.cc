@@ -1,53 +1,25 @@
 #include "pipeline/publisher.h"
 
 #include <algorithm>
+#include <map>
 
 namespace statusbridge::pipeline {
 namespace {
 
-int CountPoints(const std::vector<statuspage::MetricPoints>& chunk) {
-  int n = 0;
-  for (const auto& m : chunk) n += static_cast<int>(m.points.size());
-  return n;
+// Groups outbox items by metric id, each metric's points in bucket order.
+std::vector<statuspage::MetricPoints> ToRequest(const std::vector<OutboxItem>& items) {
+  std::map<std::string, std::vector<statuspage::Point>> by_metric;
+  for (const OutboxItem& i : items) by_metric[i.metric_id].push_back({i.bucket, i.value});
+  std::vector<statuspage::MetricPoints> out;
+  for (auto& [id, points] : by_metric) {
+    std::sort(points.begin(), points.end(),
+              [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; });
+    out.push_back({id, std::move(points)});
+  }
+  return out;
 }
 
 }  // namespace
-
-std::vector<std::vector<statuspage::MetricPoints>> ChunkPoints(
-    const std::vector<statuspage::MetricPoints>& data, int max_points) {
-  max_points = std::max(1, max_points);
-  std::vector<std::vector<statuspage::MetricPoints>> chunks;
-  std::vector<statuspage::MetricPoints> current;
-  int in_current = 0;
-  auto flush = [&] {
-    if (!current.empty()) chunks.push_back(std::move(current));
-    current.clear();
-    in_current = 0;
-  };
-  for (const auto& metric : data) {
-    size_t i = 0;
-    const int n = static_cast<int>(metric.points.size());
-    if (n == 0) continue;
-    // Keep a metric whole when it fits in a fresh request but not in this one.
-    if (n <= max_points && in_current + n > max_points) flush();
-    while (i < metric.points.size()) {
-      int room = max_points - in_current;
-      if (room == 0) {
-        flush();
-        room = max_points;
-      }
-      size_t take = std::min<size_t>(static_cast<size_t>(room), metric.points.size() - i);
-      statuspage::MetricPoints part{metric.metric_id, {}};
-      part.points.assign(metric.points.begin() + static_cast<std::ptrdiff_t>(i),
-                         metric.points.begin() + static_cast<std::ptrdiff_t>(i + take));
-      current.push_back(std::move(part));
-      in_current += static_cast<int>(take);
-      i += take;
-    }
-  }
-  flush();
-  return chunks;
-}
 
 Publisher::Publisher(statuspage::StatuspageClient& client, Clock& clock, TokenBucket& bucket,
                      UniformRandom random, PublisherOptions options,
@@ -59,82 +31,168 @@ Publisher::Publisher(statuspage::StatuspageClient& client, Clock& clock, TokenBu
       options_(options),
       should_stop_(std::move(should_stop)) {}
 
-bool Publisher::AcquireToken(MonotonicTime deadline) {
-  while (!bucket_.TryAcquire()) {
-    if (should_stop_ && should_stop_()) return false;
-    Millis wait = bucket_.TimeUntilAvailable();
-    MonotonicTime now = clock_.Monotonic();
-    if (now + wait > deadline) return false;
+bool Publisher::SleepUntil(MonotonicTime until) {
+  while (clock_.Monotonic() < until) {
+    if (Stopping()) return false;
+    clock_.SleepFor(std::min(Millis(250), std::chrono::ceil<Millis>(until - clock_.Monotonic())));
+  }
+  return !Stopping();
+}
+
+bool Publisher::WaitForToken(MonotonicTime deadline) {
+  for (Millis wait = bucket_.TimeUntilAvailable(); wait.count() > 0;
+       wait = bucket_.TimeUntilAvailable()) {
+    if (Stopping()) return false;
+    if (clock_.Monotonic() + wait > deadline) return false;
     clock_.SleepFor(std::min(wait, Millis(250)));
   }
   return true;
 }
 
-Status Publisher::Publish(const std::vector<statuspage::MetricPoints>& data,
-                          MonotonicTime deadline, PublishReport* report) {
-  PublishReport local;
-  PublishReport& r = report != nullptr ? *report : local;
-  auto chunks = ChunkPoints(data, options_.max_points_per_request);
-  Status result;
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    const auto& chunk = chunks[c];
-    const int n = CountPoints(chunk);
-    int attempt = 0;
-    bool done = false;
-    while (!done) {
-      if (!AcquireToken(deadline)) {
-        Status s = should_stop_ && should_stop_()
-                       ? Status::Unavailable("stopping: points left undelivered")
-                       : Status::DeadlineExceeded("deadline reached before every point was sent");
-        for (size_t rest = c; rest < chunks.size(); ++rest) r.points_pending += CountPoints(chunks[rest]);
-        r.errors.push_back(s.message());
-        return s;
+Publisher::Sent Publisher::SendAndRecord(StateStore& store, const std::vector<OutboxItem>& items,
+                                         PublishReport& report, Status* failure) {
+  ++report.requests;
+  statuspage::SubmitResult r = client_.SubmitMetricData(ToRequest(items));
+  const int n = static_cast<int>(items.size());
+  switch (r.outcome) {
+    case statuspage::Outcome::kAccepted: {
+      Status s = store.Acknowledge(items, clock_.Now());
+      if (!s.ok()) {
+        *failure = s;
+        return Sent::kStoreFailed;
       }
-      ++r.requests;
-      statuspage::SubmitResult sr = client_.SubmitMetricData(chunk);
-      switch (sr.outcome) {
-        case statuspage::Outcome::kAccepted:
-          r.points_accepted += n;
-          done = true;
-          break;
-        case statuspage::Outcome::kRejected:
-          r.points_rejected += n;
-          r.errors.push_back(sr.status.message());
-          result = sr.status;
-          done = true;
-          break;
-        case statuspage::Outcome::kKeyRejected:
-          for (size_t rest = c; rest < chunks.size(); ++rest) r.points_pending += CountPoints(chunks[rest]);
-          r.errors.push_back(sr.status.message());
-          return sr.status;
-        case statuspage::Outcome::kRetryLater: {
-          Millis wait = BackoffDelay(options_.backoff, attempt++, random_);
-          if (sr.http_status == 420 || sr.http_status == 429) {
-            ++r.rate_limited;
-            // The whole key is paused: no request to it before Retry-After has elapsed.
-            wait = sr.retry_after.value_or(std::max(wait, Millis(1000)));
-            bucket_.PauseFor(wait);
-          } else if (sr.retry_after.has_value()) {
-            wait = std::max(wait, *sr.retry_after);
-          }
-          result = sr.status;
-          if (clock_.Monotonic() + wait > deadline) {
-            for (size_t rest = c; rest < chunks.size(); ++rest) r.points_pending += CountPoints(chunks[rest]);
-            r.errors.push_back(sr.status.message());
-            return sr.status;
-          }
-          // Sleep in small steps so a stop request is noticed; the bucket enforces Retry-After.
-          MonotonicTime until = clock_.Monotonic() + wait;
-          while (clock_.Monotonic() < until) {
-            if (should_stop_ && should_stop_()) break;
-            clock_.SleepFor(std::min(Millis(250), std::chrono::ceil<Millis>(until - clock_.Monotonic())));
-          }
-          break;
-        }
+      report.points_accepted += n;
+      return Sent::kAccepted;
+    }
+    case statuspage::Outcome::kRejected: {
+      std::string first = items.front().metric_id;
+      bool several = std::any_of(items.begin(), items.end(),
+                                 [&](const OutboxItem& i) { return i.metric_id != first; });
+      if (several) {
+        *failure = r.status;
+        return Sent::kSplit;
       }
+      Status s = store.Reject(items);
+      if (!s.ok()) {
+        *failure = s;
+        return Sent::kStoreFailed;
+      }
+      report.points_rejected += n;
+      report.errors.push_back(r.status.message() + " (" + std::to_string(n) +
+                              " points of metric " + first + " dropped)");
+      *failure = r.status;
+      return Sent::kRejected;
+    }
+    case statuspage::Outcome::kKeyRejected:
+      report.key_rejected = true;
+      report.errors.push_back(r.status.message());
+      *failure = r.status;
+      return Sent::kKeyRejected;
+    case statuspage::Outcome::kRetryLater: {
+      int attempts = 0;
+      for (const OutboxItem& i : items) attempts = std::max(attempts, i.attempts);
+      Millis wait = BackoffDelay(options_.backoff, attempts, random_);
+      if (r.http_status == 420 || r.http_status == 429) {
+        ++report.rate_limited;
+        // The limit is per key: pause every request to it, not only these points.
+        wait = r.retry_after.value_or(std::max(wait, Millis(1000)));
+        bucket_.PauseFor(wait);
+      } else {
+        ++report.retried;
+        if (r.retry_after.has_value()) wait = std::max(wait, *r.retry_after);
+      }
+      Status s = store.Defer(items, clock_.Now() + std::chrono::ceil<Seconds>(wait));
+      if (!s.ok()) {
+        *failure = s;
+        return Sent::kStoreFailed;
+      }
+      report.errors.push_back(r.status.message() + " (will retry)");
+      *failure = r.status;
+      return Sent::kDeferred;
     }
   }
-  return r.points_rejected > 0 ? result : Status::Ok();
+  return Sent::kStoreFailed;
+}
+
+Status Publisher::Drain(StateStore& store, MonotonicTime deadline, bool wait_for_deferred,
+                        PublishReport* report) {
+  PublishReport local;
+  PublishReport& r = report != nullptr ? *report : local;
+  Status last;
+  // Groups that Statuspage rejected as a whole are split and resent (only the bad metric drops).
+  std::vector<std::vector<OutboxItem>> to_split;
+  bool stop = false;
+  while (!stop) {
+    std::vector<OutboxItem> items;
+    if (!to_split.empty()) {
+      items = std::move(to_split.back());
+      to_split.pop_back();
+    } else {
+      Result<std::vector<OutboxItem>> due = store.Due(options_.max_points_per_request, clock_.Now());
+      if (!due.ok()) {
+        last = due.status();
+        break;
+      }
+      items = std::move(due).value();
+    }
+    if (items.empty()) {
+      Result<std::optional<SystemTime>> next = store.NextAttempt();
+      if (!next.ok()) {
+        last = next.status();
+        break;
+      }
+      if (!next->has_value() || !wait_for_deferred) break;
+      // Points are deferred: wait for them if that is before the deadline.
+      Seconds until = **next - clock_.Now();
+      MonotonicTime at = clock_.Monotonic() + std::max(until, Seconds(0));
+      if (at > deadline || !SleepUntil(at)) break;
+      continue;
+    }
+    if (!WaitForToken(deadline)) break;
+    Status failure;
+    switch (SendAndRecord(store, items, r, &failure)) {
+      case Sent::kAccepted:
+        break;
+      case Sent::kRejected:
+        last = failure;
+        break;
+      case Sent::kSplit: {
+        // Resend each half of the metrics on its own, until the refused metric is alone.
+        std::vector<std::string> ids;
+        for (const OutboxItem& i : items) {
+          if (std::find(ids.begin(), ids.end(), i.metric_id) == ids.end()) ids.push_back(i.metric_id);
+        }
+        std::vector<std::string> left(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2));
+        std::vector<OutboxItem> a, b;
+        for (OutboxItem& i : items) {
+          (std::find(left.begin(), left.end(), i.metric_id) != left.end() ? a : b).push_back(std::move(i));
+        }
+        to_split.push_back(std::move(b));
+        to_split.push_back(std::move(a));
+        last = failure;
+        break;
+      }
+      case Sent::kDeferred:
+        last = failure;
+        break;
+      case Sent::kKeyRejected:
+      case Sent::kStoreFailed:
+        last = failure;
+        stop = true;
+        break;
+    }
+    if (Stopping()) break;
+  }
+  Result<int64_t> pending = store.PendingCount();
+  r.points_pending = pending.ok() ? *pending : -1;
+  if (r.key_rejected) return last;
+  if (!pending.ok()) return pending.status();
+  if (*pending > 0) {
+    std::string why = last.ok() ? "" : " (last error: " + last.ToString() + ")";
+    return Status::Unavailable(std::to_string(*pending) + " points not yet delivered" + why);
+  }
+  if (r.points_rejected > 0) return last;
+  return Status::Ok();
 }
 
 }  // namespace statusbridge::pipeline

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <set>
 
 #include "fakes/fake_clock.h"
 #include "status_matchers.h"
@@ -12,18 +13,28 @@ namespace {
 
 using statuspage::MetricPoints;
 using statuspage::Outcome;
-using statuspage::Point;
 using statuspage::SubmitResult;
 
-// Answers SubmitMetricData from a script and records what it was sent, with the monotonic time.
+// Answers SubmitMetricData from a script (then "accepted"), refuses listed metric ids with a 404
+// when they are part of a request, and records every request with its monotonic time. Like the
+// real client behind RateLimitedHttpClient, each request takes a token from the key's bucket:
+// the publisher must have waited until one was available.
 class ScriptedStatuspage : public statuspage::StatuspageClient {
  public:
-  explicit ScriptedStatuspage(const Clock& clock) : clock_(clock) {}
+  ScriptedStatuspage(const Clock& clock, TokenBucket& bucket) : clock_(clock), bucket_(bucket) {}
   void Add(SubmitResult r) { script_.push_back(std::move(r)); }
+  void RefuseMetric(const std::string& id) { refused_.insert(id); }
 
   SubmitResult SubmitMetricData(const std::vector<MetricPoints>& data) override {
+    EXPECT_TRUE(bucket_.TryAcquire()) << "request sent without a token";
     calls.push_back(data);
     times.push_back(clock_.Monotonic());
+    for (const auto& m : data) {
+      if (refused_.count(m.metric_id)) {
+        return SubmitResult{Outcome::kRejected, 404, std::nullopt,
+                            Status::NotFound("POST /pages/p/metrics/data: HTTP 404: metric not found")};
+      }
+    }
     if (script_.empty()) return SubmitResult{};
     SubmitResult r = script_.front();
     script_.pop_front();
@@ -33,135 +44,172 @@ class ScriptedStatuspage : public statuspage::StatuspageClient {
     return std::vector<statuspage::MetricInfo>{};
   }
 
+  int PointsSent() const {
+    int n = 0;
+    for (const auto& c : calls) {
+      for (const auto& m : c) n += static_cast<int>(m.points.size());
+    }
+    return n;
+  }
+
   std::vector<std::vector<MetricPoints>> calls;
   std::vector<MonotonicTime> times;
 
  private:
   const Clock& clock_;
+  TokenBucket& bucket_;
   std::deque<SubmitResult> script_;
+  std::set<std::string> refused_;
 };
-
-std::vector<MetricPoints> Data(int metrics, int points_each) {
-  std::vector<MetricPoints> out;
-  for (int m = 0; m < metrics; ++m) {
-    MetricPoints mp{"metric" + std::to_string(m), {}};
-    for (int i = 0; i < points_each; ++i) {
-      mp.points.push_back(Point{FromUnixSeconds(1700000000 + 60 * i), double(m * 1000 + i)});
-    }
-    out.push_back(mp);
-  }
-  return out;
-}
-
-int Count(const std::vector<MetricPoints>& chunk) {
-  int n = 0;
-  for (const auto& m : chunk) n += static_cast<int>(m.points.size());
-  return n;
-}
-
-TEST(ChunkPointsTest, OneRequestWhenEverythingFits) {
-  auto chunks = ChunkPoints(Data(1000, 1), 3000);
-  ASSERT_EQ(chunks.size(), 1u);
-  EXPECT_EQ(Count(chunks[0]), 1000);
-}
-
-TEST(ChunkPointsTest, SplitsLargeBacklogsKeepingOrderAndEveryPoint) {
-  auto data = Data(7, 1000);
-  auto chunks = ChunkPoints(data, 2500);
-  ASSERT_EQ(chunks.size(), 4u);  // 7000 points / 2500 per request, metrics kept whole when they fit
-  std::map<std::string, std::vector<Point>> seen;
-  for (const auto& c : chunks) {
-    EXPECT_LE(Count(c), 2500);
-    for (const auto& m : c) {
-      auto& v = seen[m.metric_id];
-      v.insert(v.end(), m.points.begin(), m.points.end());
-    }
-  }
-  for (const auto& m : data) EXPECT_EQ(seen[m.metric_id], m.points) << m.metric_id;
-}
-
-TEST(ChunkPointsTest, SplitsOneMetricLargerThanARequest) {
-  auto chunks = ChunkPoints(Data(1, 2500), 1000);
-  ASSERT_EQ(chunks.size(), 3u);
-  EXPECT_EQ(Count(chunks[2]), 500);
-  EXPECT_EQ(chunks[1][0].points.front().timestamp, FromUnixSeconds(1700000000 + 60 * 1000));
-}
 
 class PublisherTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    auto s = StateStore::Open(":memory:");
+    ASSERT_OK(s);
+    store_ = std::move(s).value();
+  }
+
+  void Fill(int metrics, int points_each) {
+    std::vector<PendingPoint> points;
+    for (int m = 0; m < metrics; ++m) {
+      for (int i = 0; i < points_each; ++i) {
+        points.push_back({"metric" + std::to_string(m), FromUnixSeconds(1700000040 + 60 * i),
+                          double(m * 1000 + i)});
+      }
+    }
+    ASSERT_OK(store_->Enqueue(points, {}, clock_.Now()));
+  }
+
+  Publisher Make(int max_points = 3000) {
+    return Publisher(sp_, clock_, bucket_, half_, PublisherOptions{max_points, {Millis(1000), Millis(60000)}});
+  }
+  MonotonicTime In(Millis d) { return clock_.Monotonic() + d; }
+
   testing::FakeClock clock_;
-  ScriptedStatuspage sp_{clock_};
   TokenBucket bucket_{clock_, 1.0, 1.0};
+  ScriptedStatuspage sp_{clock_, bucket_};
   UniformRandom half_ = [] { return 0.5; };
+  std::unique_ptr<StateStore> store_;
 };
 
-TEST_F(PublisherTest, PacesRequestsAtTheKeysRate) {
-  Publisher p(sp_, clock_, bucket_, half_, PublisherOptions{100, {Millis(1000), Millis(30000)}});
+TEST_F(PublisherTest, OneRequestCarriesEveryMetricWhenItFits) {
+  Fill(1000, 1);
   PublishReport r;
-  ASSERT_OK(p.Publish(Data(5, 100), clock_.Monotonic() + Millis(600000), &r));
-  ASSERT_EQ(sp_.calls.size(), 5u);
+  ASSERT_OK(Make().Drain(*store_, In(Millis(600000)), true, &r));
+  EXPECT_EQ(sp_.calls.size(), 1u);
+  EXPECT_EQ(sp_.calls[0].size(), 1000u);
+  EXPECT_EQ(r.points_accepted, 1000);
+  EXPECT_EQ(r.points_pending, 0);
+  EXPECT_EQ(*store_->PublishedValue("metric7", FromUnixSeconds(1700000040)), 7000.0);
+}
+
+TEST_F(PublisherTest, LargeBacklogIsChunkedAndPacedAtTheKeysRate) {
+  Fill(7, 1000);
+  PublishReport r;
+  ASSERT_OK(Make(2500).Drain(*store_, In(Millis(600000)), true, &r));
+  ASSERT_EQ(sp_.calls.size(), 3u);
   for (size_t i = 1; i < sp_.times.size(); ++i) {
     EXPECT_GE(sp_.times[i] - sp_.times[i - 1], Millis(1000)) << i;
   }
-  EXPECT_EQ(r.points_accepted, 500);
-  EXPECT_EQ(r.requests, 5);
+  EXPECT_EQ(sp_.PointsSent(), 7000);
+  // Each metric's points leave in time order.
+  std::map<std::string, SystemTime> last;
+  for (const auto& c : sp_.calls) {
+    for (const auto& m : c) {
+      for (const auto& p : m.points) {
+        if (last.count(m.metric_id)) EXPECT_GT(p.timestamp, last[m.metric_id]);
+        last[m.metric_id] = p.timestamp;
+      }
+    }
+  }
 }
 
-TEST_F(PublisherTest, RateLimitHonoursRetryAfterThenDelivers) {
+TEST_F(PublisherTest, RateLimitPausesTheKeyForRetryAfterThenDelivers) {
+  Fill(2, 3);
   sp_.Add(SubmitResult{Outcome::kRetryLater, 420, Millis(30000), Status::ResourceExhausted("420")});
-  Publisher p(sp_, clock_, bucket_, half_, PublisherOptions{});
   PublishReport r;
-  ASSERT_OK(p.Publish(Data(2, 3), clock_.Monotonic() + Millis(600000), &r));
+  ASSERT_OK(Make().Drain(*store_, In(Millis(600000)), true, &r));
   ASSERT_EQ(sp_.calls.size(), 2u);
   EXPECT_GE(sp_.times[1] - sp_.times[0], Millis(30000));
   EXPECT_EQ(r.rate_limited, 1);
   EXPECT_EQ(r.points_accepted, 6);
 }
 
-TEST_F(PublisherTest, ServerErrorsBackOffAndRetry) {
-  for (int i = 0; i < 3; ++i) {
+TEST_F(PublisherTest, ServerErrorsBackOffExponentiallyAndLoseNothing) {
+  Fill(1, 1);
+  for (int i = 0; i < 4; ++i) {
     sp_.Add(SubmitResult{Outcome::kRetryLater, 503, std::nullopt, Status::Unavailable("503")});
   }
-  Publisher p(sp_, clock_, bucket_, half_, PublisherOptions{});
   PublishReport r;
-  ASSERT_OK(p.Publish(Data(1, 1), clock_.Monotonic() + Millis(600000), &r));
-  EXPECT_EQ(sp_.calls.size(), 4u);
+  ASSERT_OK(Make().Drain(*store_, In(Millis(600000)), true, &r));
+  ASSERT_EQ(sp_.calls.size(), 5u);
+  // Full jitter at 0.5: 0.5 s, 1 s, 2 s, 4 s (rounded up to whole seconds by the outbox).
+  EXPECT_GE(sp_.times[4] - sp_.times[3], Millis(4000));
+  EXPECT_GE(sp_.times[3] - sp_.times[2], Millis(2000));
+  EXPECT_EQ(r.retried, 4);
   EXPECT_EQ(r.points_accepted, 1);
 }
 
-TEST_F(PublisherTest, KeyRejectedStopsAndKeepsEverythingPending) {
-  sp_.Add(SubmitResult{Outcome::kKeyRejected, 401, std::nullopt,
-                       Status::PermissionDenied("Statuspage rejected the API key")});
-  Publisher p(sp_, clock_, bucket_, half_, PublisherOptions{10, {}});
+TEST_F(PublisherTest, WithoutWaitingDeferredPointsStayForTheNextCycle) {
+  Fill(1, 2);
+  sp_.Add(SubmitResult{Outcome::kRetryLater, 502, std::nullopt, Status::Unavailable("502")});
   PublishReport r;
-  Status s = p.Publish(Data(3, 10), clock_.Monotonic() + Millis(600000), &r);
+  Status s = Make().Drain(*store_, In(Millis(600000)), false, &r);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.points_pending, 2);
+  EXPECT_EQ(sp_.calls.size(), 1u);
+}
+
+TEST_F(PublisherTest, KeyRejectedStopsAndKeepsEverything) {
+  Fill(3, 10);
+  sp_.Add(SubmitResult{Outcome::kKeyRejected, 401, std::nullopt,
+                       Status::PermissionDenied("Statuspage rejected the API key (HTTP 401)")});
+  PublishReport r;
+  Status s = Make(10).Drain(*store_, In(Millis(600000)), true, &r);
   EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(sp_.calls.size(), 1u);
   EXPECT_EQ(r.points_pending, 30);
-  EXPECT_EQ(r.points_accepted, 0);
+  EXPECT_TRUE(r.key_rejected);
 }
 
-TEST_F(PublisherTest, RejectedRequestIsCountedAndOthersStillSent) {
-  sp_.Add(SubmitResult{Outcome::kRejected, 422, std::nullopt, Status::InvalidArgument("422 bad")});
-  Publisher p(sp_, clock_, bucket_, half_, PublisherOptions{10, {}});
+TEST_F(PublisherTest, RejectionDropsOnlyTheRefusedMetric) {
+  Fill(8, 2);
+  sp_.RefuseMetric("metric5");
   PublishReport r;
-  Status s = p.Publish(Data(2, 10), clock_.Monotonic() + Millis(600000), &r);
-  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(sp_.calls.size(), 2u);
-  EXPECT_EQ(r.points_rejected, 10);
-  EXPECT_EQ(r.points_accepted, 10);
+  Status s = Make().Drain(*store_, In(Millis(600000)), true, &r);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(r.points_rejected, 2);
+  EXPECT_EQ(r.points_accepted, 14);
+  EXPECT_EQ(r.points_pending, 0);
+  // 1 full request, then halves down to the refused metric: bounded by 2*log2(8)+1 requests.
+  EXPECT_LE(sp_.calls.size(), 7u);
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors.back().find("metric5"), std::string::npos);
 }
 
-TEST_F(PublisherTest, DeadlineLeavesPointsPending) {
+TEST_F(PublisherTest, DeadlineLeavesPointsInTheOutbox) {
+  Fill(1, 5);
   for (int i = 0; i < 100; ++i) {
     sp_.Add(SubmitResult{Outcome::kRetryLater, 503, std::nullopt, Status::Unavailable("503")});
   }
-  Publisher p(sp_, clock_, bucket_, half_, PublisherOptions{});
   PublishReport r;
-  Status s = p.Publish(Data(1, 5), clock_.Monotonic() + Millis(10000), &r);
+  Status s = Make().Drain(*store_, In(Millis(10000)), true, &r);
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(r.points_pending, 5);
   EXPECT_EQ(r.points_accepted, 0);
+}
+
+TEST_F(PublisherTest, StopRequestFinishesTheRequestAndKeepsTheRest) {
+  Fill(3, 10);
+  int polls = 0;
+  Publisher p(sp_, clock_, bucket_, half_, PublisherOptions{10, {}}, [&] { return ++polls > 1; });
+  PublishReport r;
+  Status s = p.Drain(*store_, In(Millis(600000)), true, &r);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(sp_.calls.size(), 1u);
+  EXPECT_EQ(r.points_accepted, 10);
+  EXPECT_EQ(r.points_pending, 20);
 }
 
 }  // namespace
