@@ -161,6 +161,7 @@ nlohmann::json Sandbox::Get(const std::string& path) const {
   http::CurlHttpClient client;
   http::HttpRequest req;
   req.url = url() + path;
+  req.headers = {{"Connection", "close"}};  // no keep-alive: the sandbox stops without waiting
   auto resp = client.Send(req);
   if (!resp.ok() || resp->status != 200) {
     throw std::runtime_error("GET " + path + " failed: " +
@@ -175,7 +176,7 @@ nlohmann::json Sandbox::Post(const std::string& path, const nlohmann::json& body
   http::HttpRequest req;
   req.method = "POST";
   req.url = url() + path;
-  req.headers = {{"Content-Type", "application/json"}};
+  req.headers = {{"Content-Type", "application/json"}, {"Connection", "close"}};
   req.body = body.dump();
   auto resp = client.Send(req);
   if (!resp.ok() || resp->status >= 300) {

@@ -1,0 +1,104 @@
+#pragma once
+
+// Expected Statuspage points for the sandbox's demo load balancer, computed here directly from the
+// generator's per-minute data (tools/sandbox/traffic.h GeneratedMinute) with plain arithmetic:
+// independent of the sandbox's CloudWatch aggregation and of statusbridge's pipeline.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "traffic.h"
+
+namespace statusbridge::testing {
+
+inline constexpr uint64_t kSandboxSeed = 1;  // the sandbox's default --seed
+
+// Sum of a demo metric's per-minute sums over [start, start + period), or nullopt when no minute
+// in the bucket has data.
+inline std::optional<double> DemoSum(const char* metric, int64_t start, int64_t period) {
+  std::optional<double> sum;
+  for (int64_t m = start; m < start + period; m += 60) {
+    auto set = sandbox::GeneratedMinute(kSandboxSeed, metric, m);
+    if (set.has_value()) sum = sum.value_or(0.0) + set->sum;
+  }
+  return sum;
+}
+
+// request-volume: RequestCount, Sum per 60 s bucket.
+inline std::optional<double> ExpectedRequestVolume(int64_t t) {
+  return DemoSum("RequestCount", t, 60);
+}
+
+// api-reliability: 100 * (requests - errors) / requests per 300 s bucket; errors missing = 0;
+// no requests = undefined (skipped).
+inline std::optional<double> ExpectedReliability(int64_t t) {
+  auto requests = DemoSum("RequestCount", t, 300);
+  if (!requests.has_value() || *requests == 0) return std::nullopt;
+  double errors = DemoSum("HTTPCode_Target_5XX_Count", t, 300).value_or(0.0);
+  return 100 * (*requests - errors) / *requests;
+}
+
+// response-time: TargetResponseTime Average (Sum / SampleCount) per 60 s bucket, in ms.
+inline std::optional<double> ExpectedResponseTimeMs(int64_t t) {
+  auto set = sandbox::GeneratedMinute(kSandboxSeed, "TargetResponseTime", t);
+  if (!set.has_value() || set->sample_count == 0) return std::nullopt;
+  double latency = set->sum / set->sample_count;
+  return latency * 1000;
+}
+
+// The demo config used by the integration tests (the same three metrics as
+// examples/sandbox.yaml), with `state_path` and `backfill` filled in.
+inline std::string DemoConfig(const std::string& state_path, const std::string& backfill,
+                              const std::string& extra_statuspage = "") {
+  return R"(statuspage:
+  page_id: "sandboxpage"
+  api_key: "${STATUSPAGE_API_KEY}"
+  base_url: "${SANDBOX_URL}/v1"
+)" + extra_statuspage +
+         R"(aws:
+  region: "us-east-1"
+  endpoint_url: "${SANDBOX_URL}"
+state:
+  path: ")" + state_path +
+         R"("
+schedule:
+  interval: 10s
+defaults:
+  period: 60s
+  delay: 120s
+  lookback: 10m
+  backfill: )" + backfill +
+         R"(
+metrics:
+  - name: request-volume
+    statuspage_metric_id: "sbxrequests1"
+    cloudwatch:
+      namespace: AWS/ApplicationELB
+      metric: RequestCount
+      dimensions: { LoadBalancer: "app/demo-alb/50dc6c495c0c9188" }
+      stat: Sum
+  - name: api-reliability
+    statuspage_metric_id: "sbxreliabil1"
+    period: 5m
+    queries:
+      requests:
+        cloudwatch: { namespace: AWS/ApplicationELB, metric: RequestCount,
+                      dimensions: { LoadBalancer: "app/demo-alb/50dc6c495c0c9188" }, stat: Sum }
+      errors:
+        cloudwatch: { namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count,
+                      dimensions: { LoadBalancer: "app/demo-alb/50dc6c495c0c9188" }, stat: Sum }
+        missing: 0
+    expression: "100 * (requests - errors) / requests"
+  - name: response-time
+    statuspage_metric_id: "sbxresptime1"
+    queries:
+      latency:
+        cloudwatch: { namespace: AWS/ApplicationELB, metric: TargetResponseTime,
+                      dimensions: { LoadBalancer: "app/demo-alb/50dc6c495c0c9188" }, stat: Average }
+    expression: "latency * 1000"
+)";
+}
+
+}  // namespace statusbridge::testing
