@@ -1,0 +1,75 @@
+#pragma once
+
+// CloudWatchData is the sandbox's metric store: what GetMetricData reads. A metric's minute is the
+// generated demo data (traffic.h), combined with datapoints put through the control API.
+//
+// Rules, as CloudWatch applies them:
+//  - A metric is identified by namespace, name and the full set of dimensions; a query matches
+//    only the exact set (no wildcard, no subset). Only the demo load balancer's exact identity has
+//    generated data; every other metric has only what was put.
+//  - Generated minute m becomes visible once now >= m + 60 + ingest_lag (so the minute in
+//    progress is never served). Put data is visible at once: tests put it to model late data.
+//  - kOverride replaces the minute (generated data and earlier puts); kAdd combines with whatever
+//    the minute held, as a second PutMetricData into the same minute would.
+//
+// Thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+#include "traffic.h"
+
+namespace statusbridge::sandbox {
+
+struct MetricIdentity {
+  std::string namespace_name;
+  std::string metric_name;
+  std::vector<std::pair<std::string, std::string>> dimensions;  // any order; compared as a set
+};
+
+enum class PutMode { kOverride, kAdd };
+
+class CloudWatchData {
+ public:
+  CloudWatchData(uint64_t seed, Seconds ingest_lag) : seed_(seed), ingest_lag_(ingest_lag) {}
+
+  // Stores `set` for the minute containing `timestamp` (aligned down to 60 s).
+  // REQUIRES: set.sample_count > 0.
+  void Put(const MetricIdentity& metric, int64_t timestamp, const StatSet& set, PutMode mode);
+
+  // Forgets everything put; the generated data stays.
+  void ClearPuts();
+
+  // The datapoints GetMetricData returns for `metric` over [start, end) with `period` buckets
+  // (see Aggregate() in traffic.h), ascending, as visible at `now`.
+  // REQUIRES: period is a positive multiple of 60.
+  std::vector<Datapoint> Query(const MetricIdentity& metric, Statistic stat, int64_t start,
+                               int64_t end, int64_t period, SystemTime now) const;
+
+  uint64_t seed() const { return seed_; }
+
+ private:
+  // What the control API did to one minute: the effective value is
+  // Combine(override or generated, added).
+  struct PutMinute {
+    std::optional<StatSet> override_set;
+    StatSet added;
+  };
+  using Minutes = std::map<int64_t, PutMinute>;
+
+  static std::string Key(const MetricIdentity& metric);
+  bool IsDemo(const MetricIdentity& metric) const;
+
+  const uint64_t seed_;
+  const Seconds ingest_lag_;
+  mutable std::shared_mutex mu_;
+  std::map<std::string, Minutes> puts_;  // by Key()
+};
+
+}  // namespace statusbridge::sandbox

@@ -1,0 +1,246 @@
+#include "control_api.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "statuspage_emulator.h"
+
+namespace statusbridge::sandbox {
+namespace {
+
+using nlohmann::json;
+
+void WriteJson(httplib::Response& response, int status, const json& body) {
+  response.status = status;
+  response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                       "application/json");
+}
+
+std::optional<double> Finite(const json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_number() || !std::isfinite(it->get<double>())) {
+    return std::nullopt;
+  }
+  return it->get<double>();
+}
+
+struct CloudWatchPut {
+  MetricIdentity metric;
+  int64_t timestamp = 0;
+  StatSet set;
+  PutMode mode = PutMode::kOverride;
+};
+
+std::optional<CloudWatchPut> ParsePut(const json& item, size_t index, std::string& error) {
+  const std::string where = "data[" + std::to_string(index) + "]";
+  if (!item.is_object()) {
+    error = where + " must be an object";
+    return std::nullopt;
+  }
+  CloudWatchPut put;
+  auto ns = item.find("namespace");
+  auto metric = item.find("metric");
+  if (ns == item.end() || !ns->is_string() || ns->get<std::string>().empty() ||
+      metric == item.end() || !metric->is_string() || metric->get<std::string>().empty()) {
+    error = where + ": namespace and metric are required strings";
+    return std::nullopt;
+  }
+  put.metric.namespace_name = ns->get<std::string>();
+  put.metric.metric_name = metric->get<std::string>();
+  if (auto dims = item.find("dimensions"); dims != item.end() && !dims->is_null()) {
+    if (!dims->is_object()) {
+      error = where + ".dimensions must be an object of name -> value";
+      return std::nullopt;
+    }
+    for (const auto& [name, value] : dims->items()) {
+      if (!value.is_string()) {
+        error = where + ".dimensions." + name + " must be a string";
+        return std::nullopt;
+      }
+      put.metric.dimensions.emplace_back(name, value.get<std::string>());
+    }
+  }
+  std::optional<double> ts = Finite(item, "timestamp");
+  if (!ts) {
+    error = where + ".timestamp must be epoch seconds (the minute's start)";
+    return std::nullopt;
+  }
+  put.timestamp = static_cast<int64_t>(std::floor(*ts));
+  auto stats = item.find("stats");
+  if (stats != item.end() && !stats->is_null()) {
+    std::optional<double> n = stats->is_object() ? Finite(*stats, "SampleCount") : std::nullopt;
+    std::optional<double> sum = stats->is_object() ? Finite(*stats, "Sum") : std::nullopt;
+    std::optional<double> min = stats->is_object() ? Finite(*stats, "Minimum") : std::nullopt;
+    std::optional<double> max = stats->is_object() ? Finite(*stats, "Maximum") : std::nullopt;
+    if (!n || !sum || !min || !max || *n <= 0 || *min > *max) {
+      error = where +
+              ".stats must hold finite SampleCount (> 0), Sum, Minimum and Maximum "
+              "(Minimum <= Maximum)";
+      return std::nullopt;
+    }
+    put.set = StatSet{*n, *sum, *min, *max};
+  } else if (std::optional<double> value = Finite(item, "value")) {
+    put.set = SingleValue(*value);
+  } else {
+    error = where + ": one of value (a finite number) or stats is required";
+    return std::nullopt;
+  }
+  if (auto mode = item.find("mode"); mode != item.end() && !mode->is_null()) {
+    if (*mode == "add") {
+      put.mode = PutMode::kAdd;
+    } else if (*mode != "override") {
+      error = where + ".mode must be \"override\" or \"add\"";
+      return std::nullopt;
+    }
+  }
+  return put;
+}
+
+std::optional<json> ParseBody(const httplib::Request& request, httplib::Response& response) {
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    WriteMessage(response, 400, "the request body is not valid JSON");
+    return std::nullopt;
+  }
+  return body;
+}
+
+}  // namespace
+
+void ControlApi::Handle(const httplib::Request& request, httplib::Response& response) {
+  const std::string& path = request.path;
+  const std::string& method = request.method;
+  auto route = [&](const char* route_path, const char* route_method) {
+    return path == route_path && method == route_method;
+  };
+  if (route("/_sandbox/health", "GET")) {
+    WriteJson(response, 200,
+              {{"status", "ok"},
+               {"page_id", t_.page_id},
+               {"region", t_.region},
+               {"seed", t_.cloudwatch.seed()},
+               {"strict_metrics", t_.statuspage.strict()}});
+  } else if (route("/_sandbox/points", "GET")) {
+    std::optional<std::string> id;
+    if (request.has_param("metric_id")) {
+      id = request.get_param_value("metric_id");
+    }
+    json body = json::object();
+    for (const auto& [metric_id, points] : t_.statuspage.Points(id)) {
+      json list = json::array();
+      for (const StoredPoint& p : points) {
+        list.push_back({{"timestamp", p.timestamp}, {"value", p.value}});
+      }
+      body[metric_id] = std::move(list);
+    }
+    WriteJson(response, 200, body);
+  } else if (route("/_sandbox/requests", "GET")) {
+    WriteJson(response, 200, t_.log.Snapshot(request.get_param_value("api")));
+  } else if (route("/_sandbox/stats", "GET")) {
+    WriteJson(response, 200, t_.stats.ToJson());
+  } else if (route("/_sandbox/faults", "GET")) {
+    WriteJson(response, 200, t_.faults.Pending());
+  } else if (route("/_sandbox/faults", "POST")) {
+    QueueFault(request, response);
+  } else if (route("/_sandbox/faults", "DELETE")) {
+    WriteJson(response, 200, {{"cleared", t_.faults.Clear()}});
+  } else if (route("/_sandbox/cloudwatch/data", "POST")) {
+    PutCloudWatchData(request, response);
+  } else if (route("/_sandbox/statuspage/metrics", "POST")) {
+    RegisterMetrics(request, response);
+  } else if (route("/_sandbox/reset", "POST")) {
+    Reset(response);
+  } else if (path == "/_sandbox/health" || path == "/_sandbox/points" ||
+             path == "/_sandbox/requests" || path == "/_sandbox/stats" ||
+             path == "/_sandbox/faults" || path == "/_sandbox/cloudwatch/data" ||
+             path == "/_sandbox/statuspage/metrics" || path == "/_sandbox/reset") {
+    WriteMessage(response, 405, "Method not allowed");
+  } else {
+    WriteMessage(response, 404, "Unknown control endpoint " + path);
+  }
+}
+
+void ControlApi::QueueFault(const httplib::Request& request, httplib::Response& response) {
+  std::optional<json> body = ParseBody(request, response);
+  if (!body) {
+    return;
+  }
+  std::string error;
+  std::optional<FaultSpec> spec = ParseFaultSpec(*body, error);
+  if (!spec) {
+    WriteMessage(response, 400, error);
+    return;
+  }
+  t_.faults.Push(*spec);
+  WriteJson(response, 200, {{"queued", spec->count}, {"pending", t_.faults.Pending()}});
+}
+
+void ControlApi::PutCloudWatchData(const httplib::Request& request, httplib::Response& response) {
+  std::optional<json> body = ParseBody(request, response);
+  if (!body) {
+    return;
+  }
+  json items;
+  if (body->is_array()) {
+    items = *body;
+  } else if (body->is_object() && body->contains("data")) {
+    items = (*body)["data"];
+  } else {
+    items = json::array({*body});
+  }
+  if (!items.is_array()) {
+    WriteMessage(response, 400, "data must be an array");
+    return;
+  }
+  // Validate everything first, so a bad item stores nothing.
+  std::vector<CloudWatchPut> puts;
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string error;
+    std::optional<CloudWatchPut> put = ParsePut(items[i], i, error);
+    if (!put) {
+      WriteMessage(response, 400, error);
+      return;
+    }
+    puts.push_back(std::move(*put));
+  }
+  for (const CloudWatchPut& put : puts) {
+    t_.cloudwatch.Put(put.metric, put.timestamp, put.set, put.mode);
+  }
+  WriteJson(response, 200, {{"stored", puts.size()}});
+}
+
+void ControlApi::RegisterMetrics(const httplib::Request& request, httplib::Response& response) {
+  std::optional<json> body = ParseBody(request, response);
+  if (!body) {
+    return;
+  }
+  auto ids = body->is_object() ? body->find("ids") : body->end();
+  if (!body->is_object() || ids == body->end() || !ids->is_array()) {
+    WriteMessage(response, 400, "expected {\"ids\":[\"<metric_id>\",...]}");
+    return;
+  }
+  std::vector<std::string> list;
+  for (const json& id : *ids) {
+    if (!id.is_string() || id.get<std::string>().empty()) {
+      WriteMessage(response, 400, "ids must be non-empty strings");
+      return;
+    }
+    list.push_back(id.get<std::string>());
+  }
+  t_.statuspage.Register(list, t_.clock.Now());
+  WriteJson(response, 200, {{"registered", list}});
+}
+
+void ControlApi::Reset(httplib::Response& response) {
+  t_.statuspage.Clear();
+  t_.cloudwatch.ClearPuts();
+  t_.log.Clear();
+  t_.stats.Reset();
+  t_.faults.Clear();
+  t_.limiter.Reset();
+  WriteJson(response, 200, {{"reset", true}});
+}
+
+}  // namespace statusbridge::sandbox

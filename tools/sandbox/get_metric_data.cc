@@ -1,0 +1,441 @@
+#include "get_metric_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
+
+#include "aws/sigv4.h"
+
+namespace statusbridge::sandbox {
+namespace {
+
+using nlohmann::json;
+
+struct Query {
+  std::string id;
+  std::string label;
+  bool return_data = true;
+  MetricIdentity metric;
+  int64_t period = 0;
+  Statistic stat = Statistic::kSum;
+};
+
+struct Request {
+  std::vector<Query> queries;
+  double start_time = 0;
+  double end_time = 0;
+  bool ascending = false;
+  int64_t max_datapoints = kMaxDatapointsPerCall;
+  std::string next_token;
+  std::string fingerprint;  // identifies the request apart from NextToken
+};
+
+// Where a page starts: query index, and the last timestamp already returned for that query.
+struct Cursor {
+  size_t query = 0;
+  std::optional<int64_t> after;
+};
+
+AwsErrorReply Error(std::string code, std::string message) {
+  return AwsErrorReply{400, std::move(code), std::move(message)};
+}
+
+AwsErrorReply Missing(const std::string& name) {
+  return Error("MissingParameter", "The parameter " + name + " is required.");
+}
+
+bool IsValidId(const std::string& id) {
+  if (id.empty() || id.size() > 255 || id[0] < 'a' || id[0] > 'z') {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+const json* Member(const json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    return nullptr;
+  }
+  return &*it;
+}
+
+std::optional<AwsErrorReply> ParseMetric(const json& metric_json, const std::string& where,
+                                         MetricIdentity& metric) {
+  if (!metric_json.is_object()) {
+    return Error("ValidationError", "Value at '" + where + "' must be a structure.");
+  }
+  const json* ns = Member(metric_json, "Namespace");
+  const json* name = Member(metric_json, "MetricName");
+  if (ns == nullptr || !ns->is_string() || ns->get<std::string>().empty()) {
+    return Missing(where + ".Namespace");
+  }
+  if (name == nullptr || !name->is_string() || name->get<std::string>().empty()) {
+    return Missing(where + ".MetricName");
+  }
+  metric.namespace_name = ns->get<std::string>();
+  metric.metric_name = name->get<std::string>();
+  if (const json* dims = Member(metric_json, "Dimensions")) {
+    if (!dims->is_array() || dims->size() > 30) {
+      return Error("ValidationError",
+                   "Value at '" + where + ".Dimensions' must be a list of at most 30 entries.");
+    }
+    for (size_t i = 0; i < dims->size(); ++i) {
+      const json& dim = (*dims)[i];
+      std::string dim_where = where + ".Dimensions.member." + std::to_string(i + 1);
+      const json* dim_name = dim.is_object() ? Member(dim, "Name") : nullptr;
+      const json* dim_value = dim.is_object() ? Member(dim, "Value") : nullptr;
+      if (dim_name == nullptr || !dim_name->is_string() || dim_name->get<std::string>().empty()) {
+        return Missing(dim_where + ".Name");
+      }
+      if (dim_value == nullptr || !dim_value->is_string() ||
+          dim_value->get<std::string>().empty()) {
+        return Missing(dim_where + ".Value");
+      }
+      metric.dimensions.emplace_back(dim_name->get<std::string>(), dim_value->get<std::string>());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<AwsErrorReply> ParseQuery(const json& query_json, size_t index, Query& query) {
+  const std::string where = "MetricDataQueries.member." + std::to_string(index + 1);
+  if (!query_json.is_object()) {
+    return Error("ValidationError", "Value at '" + where + "' must be a structure.");
+  }
+  const json* id = Member(query_json, "Id");
+  if (id == nullptr) {
+    return Missing(where + ".Id");
+  }
+  if (!id->is_string() || !IsValidId(id->get<std::string>())) {
+    return Error("ValidationError",
+                 "The value " + (id->is_string() ? id->get<std::string>() : id->dump()) +
+                     " for parameter " + where +
+                     ".Id is invalid: it must match ^[a-z][a-zA-Z0-9_]*$ and be at most 255 "
+                     "characters.");
+  }
+  query.id = id->get<std::string>();
+  if (const json* label = Member(query_json, "Label"); label != nullptr && label->is_string()) {
+    query.label = label->get<std::string>();
+  }
+  if (const json* rd = Member(query_json, "ReturnData")) {
+    if (!rd->is_boolean()) {
+      return Error("ValidationError", "Value at '" + where + ".ReturnData' must be a boolean.");
+    }
+    query.return_data = rd->get<bool>();
+  }
+
+  const json* stat_json = Member(query_json, "MetricStat");
+  const json* expression = Member(query_json, "Expression");
+  if ((stat_json == nullptr) == (expression == nullptr)) {
+    return Error("InvalidParameterValue",
+                 "Exactly one of MetricStat and Expression must be "
+                 "specified for " +
+                     where + ".");
+  }
+  if (expression != nullptr) {
+    return Error("InvalidParameterValue",
+                 "Metric math expressions (" + where +
+                     ".Expression) are not supported by the sandbox; use MetricStat.");
+  }
+  if (!stat_json->is_object()) {
+    return Error("ValidationError", "Value at '" + where + ".MetricStat' must be a structure.");
+  }
+  const json* metric = Member(*stat_json, "Metric");
+  if (metric == nullptr) {
+    return Missing(where + ".MetricStat.Metric");
+  }
+  if (auto error = ParseMetric(*metric, where + ".MetricStat.Metric", query.metric)) {
+    return error;
+  }
+
+  const json* period = Member(*stat_json, "Period");
+  if (period == nullptr) {
+    return Missing(where + ".MetricStat.Period");
+  }
+  if (!period->is_number_integer() || period->get<int64_t>() < 1) {
+    return Error("InvalidParameterValue", "The parameter " + where +
+                                              ".MetricStat.Period must be an integer of at "
+                                              "least 1, got " +
+                                              period->dump() + ".");
+  }
+  query.period = period->get<int64_t>();
+  if (query.period % 60 != 0) {
+    return Error("InvalidParameterValue",
+                 "The parameter " + where + ".MetricStat.Period must be a multiple of 60, got " +
+                     std::to_string(query.period) +
+                     " (the sandbox serves standard-resolution metrics only).");
+  }
+
+  const json* stat = Member(*stat_json, "Stat");
+  if (stat == nullptr) {
+    return Missing(where + ".MetricStat.Stat");
+  }
+  std::optional<Statistic> parsed =
+      stat->is_string() ? ParseStatistic(stat->get<std::string>()) : std::nullopt;
+  if (!parsed) {
+    return Error("InvalidParameterValue", "The parameter " + where +
+                                              ".MetricStat.Stat must be one of Sum, Average, "
+                                              "Minimum, Maximum, SampleCount (the sandbox has no "
+                                              "extended statistics), got " +
+                                              stat->dump() + ".");
+  }
+  query.stat = *parsed;
+  if (query.label.empty()) {
+    query.label = query.metric.metric_name;
+  }
+  return std::nullopt;
+}
+
+std::optional<AwsErrorReply> ParseTime(const json& body, const char* name, double& out) {
+  const json* value = Member(body, name);
+  if (value == nullptr) {
+    return Missing(name);
+  }
+  if (!value->is_number() || !std::isfinite(value->get<double>())) {
+    return Error("InvalidParameterValue",
+                 std::string("The parameter ") + name +
+                     " must be a timestamp in epoch seconds (a number), got " + value->dump() +
+                     ".");
+  }
+  out = value->get<double>();
+  return std::nullopt;
+}
+
+std::optional<AwsErrorReply> ParseRequest(std::string_view text, Request& request) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return Error("SerializationException", "The request body is not a valid JSON object.");
+  }
+  const json* queries = Member(body, "MetricDataQueries");
+  if (queries == nullptr) {
+    return Missing("MetricDataQueries");
+  }
+  if (!queries->is_array() || queries->empty() ||
+      queries->size() > static_cast<size_t>(kMaxQueriesPerCall)) {
+    return Error("ValidationError",
+                 "1 validation error detected: Value at 'metricDataQueries' failed to satisfy "
+                 "constraint: Member must be a list of 1 to 500 MetricDataQuery entries, got " +
+                     (queries->is_array() ? std::to_string(queries->size()) + " entries"
+                                          : std::string("a ") + queries->type_name()) +
+                     ".");
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < queries->size(); ++i) {
+    Query query;
+    if (auto error = ParseQuery((*queries)[i], i, query)) {
+      return error;
+    }
+    if (!ids.insert(query.id).second) {
+      return Error("InvalidParameterValue",
+                   "The values for parameter Id in MetricDataQueries are not unique: '" + query.id +
+                       "' appears more than once.");
+    }
+    request.queries.push_back(std::move(query));
+  }
+  if (auto error = ParseTime(body, "StartTime", request.start_time)) {
+    return error;
+  }
+  if (auto error = ParseTime(body, "EndTime", request.end_time)) {
+    return error;
+  }
+  if (request.start_time >= request.end_time) {
+    return Error("InvalidParameterValue",
+                 "The parameter StartTime must be less than the parameter EndTime.");
+  }
+  if (const json* scan_by = Member(body, "ScanBy")) {
+    if (*scan_by == "TimestampAscending") {
+      request.ascending = true;
+    } else if (*scan_by != "TimestampDescending") {
+      return Error("ValidationError",
+                   "1 validation error detected: Value " + scan_by->dump() +
+                       " at 'scanBy' failed to satisfy constraint: Member must satisfy enum "
+                       "value set: [TimestampDescending, TimestampAscending]");
+    }
+  }
+  if (const json* max = Member(body, "MaxDatapoints")) {
+    if (!max->is_number_integer() || max->get<int64_t>() < 1) {
+      return Error(
+          "ValidationError",
+          "The parameter MaxDatapoints must be a positive integer, got " + max->dump() + ".");
+    }
+    request.max_datapoints = max->get<int64_t>();
+  }
+  if (const json* token = Member(body, "NextToken")) {
+    if (!token->is_string()) {
+      return Error("InvalidNextToken", "The NextToken is not valid.");
+    }
+    request.next_token = token->get<std::string>();
+  }
+  body.erase("NextToken");
+  request.fingerprint = aws::Sha256Hex(body.dump()).substr(0, 16);
+  return std::nullopt;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) {
+    --q;
+  }
+  return q;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+
+// Tokens are hex of "v1:<fingerprint>:<query>:<after or ->", opaque to clients.
+std::string EncodeToken(const std::string& fingerprint, const Cursor& cursor) {
+  std::string raw = "v1:" + fingerprint + ":" + std::to_string(cursor.query) + ":" +
+                    (cursor.after ? std::to_string(*cursor.after) : "-");
+  return aws::HexEncode(raw);
+}
+
+std::optional<Cursor> DecodeToken(const std::string& token, const std::string& fingerprint,
+                                  size_t query_count) {
+  if (token.empty() || token.size() % 2 != 0 || token.size() > 512) {
+    return std::nullopt;
+  }
+  std::string raw;
+  for (size_t i = 0; i < token.size(); i += 2) {
+    int hi = HexValue(token[i]);
+    int lo = HexValue(token[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return std::nullopt;
+    }
+    raw.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t pos = raw.find(':', start);
+    parts.push_back(raw.substr(start, pos - start));
+    if (pos == std::string::npos) {
+      break;
+    }
+    start = pos + 1;
+  }
+  if (parts.size() != 4 || parts[0] != "v1" || parts[1] != fingerprint) {
+    return std::nullopt;
+  }
+  Cursor cursor;
+  try {
+    size_t used = 0;
+    unsigned long long query = std::stoull(parts[2], &used);
+    if (used != parts[2].size() || query >= query_count) {
+      return std::nullopt;
+    }
+    cursor.query = static_cast<size_t>(query);
+    if (parts[3] != "-") {
+      long long after = std::stoll(parts[3], &used);
+      if (used != parts[3].size()) {
+        return std::nullopt;
+      }
+      cursor.after = after;
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return cursor;
+}
+
+}  // namespace
+
+GetMetricDataOutcome RunGetMetricData(std::string_view request_body, const CloudWatchData& data,
+                                      SystemTime now, int64_t max_datapoints_per_page) {
+  GetMetricDataOutcome outcome;
+  Request request;
+  if (auto error = ParseRequest(request_body, request)) {
+    outcome.error = std::move(error);
+    return outcome;
+  }
+  outcome.queries = static_cast<int>(request.queries.size());
+
+  const int64_t start = static_cast<int64_t>(std::floor(request.start_time));
+  const int64_t end = static_cast<int64_t>(std::ceil(request.end_time));
+  int64_t requested = 0;
+  for (const Query& query : request.queries) {
+    int64_t first = FloorDiv(start, query.period) * query.period;
+    requested += (end - first + query.period - 1) / query.period;
+  }
+  if (requested > kMaxDatapointsPerCall) {
+    outcome.error = Error("InvalidParameterValue",
+                          "You have requested up to " + std::to_string(requested) +
+                              " datapoints, which exceeds the limit of 100800 per call. You may "
+                              "reduce the datapoints requested by increasing Period, decreasing "
+                              "the time range or splitting the queries.");
+    return outcome;
+  }
+
+  Cursor cursor;
+  if (!request.next_token.empty()) {
+    std::optional<Cursor> decoded =
+        DecodeToken(request.next_token, request.fingerprint, request.queries.size());
+    if (!decoded) {
+      outcome.error = Error("InvalidNextToken",
+                            "The NextToken is not valid for this request (it must come from the "
+                            "previous response to the same parameters).");
+      return outcome;
+    }
+    cursor = *decoded;
+  }
+
+  int64_t budget = std::min(request.max_datapoints, max_datapoints_per_page);
+  std::optional<Cursor> next;
+  json results = json::array();
+  for (size_t q = 0; q < request.queries.size(); ++q) {
+    const Query& query = request.queries[q];
+    if (!query.return_data) {
+      continue;
+    }
+    json timestamps = json::array();
+    json values = json::array();
+    if (q >= cursor.query && !next) {
+      std::vector<Datapoint> points =
+          data.Query(query.metric, query.stat, start, end, query.period, now);
+      if (!request.ascending) {
+        std::reverse(points.begin(), points.end());
+      }
+      std::optional<int64_t> last = q == cursor.query ? cursor.after : std::nullopt;
+      for (const Datapoint& point : points) {
+        if (last && (request.ascending ? point.timestamp <= *last : point.timestamp >= *last)) {
+          continue;
+        }
+        if (budget == 0) {
+          next = Cursor{q, last};
+          break;
+        }
+        timestamps.push_back(point.timestamp);
+        values.push_back(point.value);
+        last = point.timestamp;
+        --budget;
+        ++outcome.datapoints;
+      }
+    }
+    results.push_back({{"Id", query.id},
+                       {"Label", query.label},
+                       {"Timestamps", std::move(timestamps)},
+                       {"Values", std::move(values)},
+                       {"StatusCode", "Complete"}});
+  }
+  json response = {{"MetricDataResults", std::move(results)}, {"Messages", json::array()}};
+  if (next) {
+    for (json& result : response["MetricDataResults"]) {
+      result["StatusCode"] = "PartialData";
+    }
+    response["NextToken"] = EncodeToken(request.fingerprint, *next);
+  }
+  outcome.body = response.dump(-1, ' ', false, json::error_handler_t::replace);
+  return outcome;
+}
+
+}  // namespace statusbridge::sandbox

@@ -1,0 +1,140 @@
+// statusbridge-sandbox: a local emulator of the CloudWatch (GetMetricData, JSON 1.0) and
+// Statuspage v1 APIs statusbridge uses, with a control API. See README.md in this directory.
+//
+// Once it accepts connections it prints "statusbridge-sandbox listening on http://HOST:PORT"
+// (flushed), then writes the port to --port-file (atomically, via a temporary file and rename);
+// it exits 0 on SIGTERM or SIGINT after stopping the server.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "core/clock.h"
+#include "core/time.h"
+#include "sandbox_server.h"
+
+namespace {
+
+using statusbridge::Seconds;
+using statusbridge::Status;
+using statusbridge::sandbox::SandboxOptions;
+using statusbridge::sandbox::SandboxServer;
+
+Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    out.close();
+    if (!out) {
+      return Status::Unavailable("cannot write " + tmp);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::Unavailable("cannot rename " + tmp + " to " + path);
+  }
+  return Status::Ok();
+}
+
+// CLI11 validator/transform for durations such as "60s", "5m", "1h30m" or bare seconds.
+bool ParseDurationFlag(const std::string& text, Seconds& out, std::string& error) {
+  auto parsed = statusbridge::ParseDuration(text);
+  if (!parsed.ok()) {
+    error = parsed.status().message();
+    return false;
+  }
+  out = *parsed;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  SandboxOptions options;
+  std::string port_file;
+  std::string rate_window = "60s";
+  std::string ingest_lag = "0s";
+
+  CLI::App app{"statusbridge-sandbox: local CloudWatch (GetMetricData) and Statuspage v1 emulator"};
+  app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port", options.port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--port-file", port_file, "Write the bound port to this file (atomically)");
+  app.add_option("--access-key-id", options.access_key_id, "AWS access key id accepted")
+      ->capture_default_str();
+  app.add_option("--secret-access-key", options.secret_access_key,
+                 "AWS secret access key signatures are checked with")
+      ->capture_default_str();
+  app.add_option("--region", options.region, "AWS region of the signing scope")
+      ->capture_default_str();
+  app.add_option("--api-key", options.api_key, "Statuspage API key accepted")
+      ->capture_default_str();
+  app.add_option("--page-id", options.page_id, "Statuspage page id served")->capture_default_str();
+  app.add_option("--rate-limit", options.rate_limit,
+                 "Statuspage requests allowed per key per --rate-window; 0 disables")
+      ->capture_default_str();
+  app.add_option("--rate-window", rate_window, "Rolling window of the rate limit (e.g. 60s, 1m)")
+      ->capture_default_str();
+  app.add_option("--rate-limit-status", options.rate_limit_status,
+                 "HTTP status of rate-limited responses (420 or 429)")
+      ->capture_default_str();
+  app.add_option("--max-datapoints-per-page", options.max_datapoints_per_page,
+                 "GetMetricData datapoints per response before NextToken")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--strict-metrics", options.strict_metrics,
+               "Reject data for Statuspage metrics not registered via the control API");
+  app.add_option("--seed", options.seed, "Seed of the demo traffic generator")
+      ->capture_default_str();
+  app.add_option("--ingest-lag", ingest_lag,
+                 "Generated CloudWatch minutes become visible this long after they end")
+      ->capture_default_str();
+  app.add_option("--log", options.log_path, "Append one line per request to this file");
+  app.add_flag("--quiet", options.quiet, "Do not log requests to stderr");
+  app.add_option("--threads", options.threads, "HTTP worker threads")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::string error;
+  if (!ParseDurationFlag(rate_window, options.rate_window, error)) {
+    std::cerr << "statusbridge-sandbox: --rate-window: " << error << "\n";
+    return 2;
+  }
+  if (!ParseDurationFlag(ingest_lag, options.ingest_lag, error)) {
+    std::cerr << "statusbridge-sandbox: --ingest-lag: " << error << "\n";
+    return 2;
+  }
+
+  // Block the stop signals before any thread starts, so only sigwait() below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  statusbridge::SystemClock clock;
+  SandboxServer server(options, clock);
+  if (Status status = server.Start(); !status.ok()) {
+    std::cerr << "statusbridge-sandbox: " << status.ToString() << "\n";
+    return 1;
+  }
+  std::cout << "statusbridge-sandbox listening on " << server.base_url() << std::endl;
+  if (!port_file.empty()) {
+    if (Status status = WritePortFile(port_file, server.port()); !status.ok()) {
+      std::cerr << "statusbridge-sandbox: " << status.ToString() << "\n";
+      server.Stop();
+      return 1;
+    }
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  server.Stop();
+  return 0;
+}
