@@ -1,6 +1,8 @@
 // The emulated CloudWatch end to end: requests signed by the project's own signer and sent with
 // CurlHttpClient to an in-process sandbox.
 
+#include <chrono>
+#include <iostream>
 #include <map>
 #include <vector>
 
@@ -429,6 +431,29 @@ TEST_F(CloudWatchTest, InvalidInputIsRejectedLikeTheService) {
   at_limit["StartTime"] = kNow - 100800 * 60;
   at_limit["MetricDataQueries"][0]["MetricStat"]["Metric"]["MetricName"] = "NoSuchMetric";
   EXPECT_EQ(GetMetricData(at_limit).status, 200);
+}
+
+TEST_F(CloudWatchTest, AFullCallOfFiveHundredQueriesIsServedInOneResponse) {
+  const char* kStats[] = {"Sum", "Average", "Minimum", "Maximum", "SampleCount"};
+  json queries = json::array();
+  for (int i = 0; i < 500; ++i) {
+    const char* metric = i % 2 == 0 ? "RequestCount" : "TargetResponseTime";
+    queries.push_back(StatQuery("q" + std::to_string(i), DemoMetric(metric), 60, kStats[i % 5]));
+  }
+  json body = {{"MetricDataQueries", queries}, {"StartTime", kNow - 200 * 60}, {"EndTime", kNow}};
+  auto started = std::chrono::steady_clock::now();
+  http::HttpResponse response = GetMetricData(body);
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(response.status, 200);
+  json out = json::parse(response.body);
+  size_t total = 0;
+  for (const json& r : out["MetricDataResults"]) {
+    total += r["Values"].size();
+  }
+  EXPECT_EQ(total, 100000u);
+  EXPECT_FALSE(out.contains("NextToken"));
+  std::cout << "500 queries, 100000 datapoints in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms\n";
 }
 
 TEST_F(CloudWatchTest, CallsAreCountedAndLoggedWithTheirQueries) {

@@ -34,9 +34,9 @@ struct RequestRecord {
 // The counters of GET /_sandbox/stats.
 struct SandboxStats {
   std::atomic<int64_t> cloudwatch_requests{0};       // every request to POST /
-  std::atomic<int64_t> getmetricdata_calls{0};       // well-formed, authenticated GetMetricData
+  std::atomic<int64_t> getmetricdata_calls{0};       // authenticated GetMetricData, valid or not
   std::atomic<int64_t> statuspage_requests{0};       // every request under /v1
-  std::atomic<int64_t> statuspage_data_requests{0};  // POSTs to a metrics data endpoint
+  std::atomic<int64_t> statuspage_data_requests{0};  // POSTs that reached a data endpoint
   std::atomic<int64_t> points_received{0};           // points in accepted data requests
   std::atomic<int64_t> points_stored{0};             // of those, written to a slot
   std::atomic<int64_t> rate_limited{0};              // Statuspage requests answered 420
