@@ -1,11 +1,8 @@
 #include "aws/credentials.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
+
+#include "aws/shared_files.h"
 
 namespace statusbridge::aws {
 namespace {
@@ -31,14 +28,7 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
-// The variable's value, or nullopt when it is unset or empty (botocore treats both alike).
-std::optional<std::string> NonEmpty(const EnvLookup& env, std::string_view name) {
-  std::optional<std::string> value = env(name);
-  if (!value.has_value() || value->empty()) {
-    return std::nullopt;
-  }
-  return value;
-}
+using internal::NonEmpty;
 
 // --- Environment ---
 
@@ -71,6 +61,14 @@ class EnvironmentProvider : public CredentialsProvider {
     if (token.has_value()) {
       c.session_token = Secret(std::move(*token));
     }
+    if (std::optional<std::string> expiration = NonEmpty(env_, "AWS_CREDENTIAL_EXPIRATION")) {
+      Result<SystemTime> t = ParseIso8601(*expiration);
+      if (!t.ok()) {
+        return Status::InvalidArgument("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time: " +
+                                       t.status().message());
+      }
+      c.expiration = *t;
+    }
     c.source = "environment";
     return c;
   }
@@ -80,84 +78,7 @@ class EnvironmentProvider : public CredentialsProvider {
   EnvLookup env_;
 };
 
-// --- Shared credentials and config files ---
-
-// A file that does not exist reads as nullopt; one that exists but cannot be read is an error.
-Result<std::optional<std::string>> ReadOptionalFile(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (st.type() == std::filesystem::file_type::not_found) {
-    return std::optional<std::string>();
-  }
-  if (ec) {
-    return Status::FailedPrecondition("cannot read " + path + ": " + ec.message());
-  }
-  if (st.type() == std::filesystem::file_type::directory) {
-    return Status::FailedPrecondition("cannot read " + path + ": is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::FailedPrecondition("cannot read " + path + ": " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return Status::FailedPrecondition("cannot read " + path + ": read error");
-  }
-  return std::optional<std::string>(text.str());
-}
-
-// Keys of every section named `section`, later values winning (files may repeat a section).
-std::vector<std::pair<std::string, std::string>> SectionKeys(const IniSections& ini,
-                                                             std::string_view section) {
-  std::vector<std::pair<std::string, std::string>> keys;
-  for (const auto& [name, entries] : ini) {
-    if (name == section) {
-      keys.insert(keys.end(), entries.begin(), entries.end());
-    }
-  }
-  return keys;
-}
-
-bool HasSection(const IniSections& ini, std::string_view section) {
-  for (const auto& entry : ini) {
-    if (entry.first == section) {
-      return true;
-    }
-  }
-  return false;
-}
-
-std::optional<std::string> Lookup(const std::vector<std::pair<std::string, std::string>>& keys,
-                                  std::string_view key) {
-  std::optional<std::string> value;
-  for (const auto& [k, v] : keys) {
-    if (k == key && !v.empty()) {
-      value = v;
-    }
-  }
-  return value;
-}
-
-// One parsed file, or its absence.
-struct SharedFile {
-  std::string path;
-  std::optional<IniSections> ini;  // nullopt: the file does not exist
-};
-
-Result<SharedFile> LoadSharedFile(const std::string& path) {
-  SharedFile file{path, std::nullopt};
-  SB_ASSIGN_OR_RETURN(std::optional<std::string> text, ReadOptionalFile(path));
-  if (!text.has_value()) {
-    return file;
-  }
-  Result<IniSections> ini = ParseIni(*text);
-  if (!ini.ok()) {
-    return Status::InvalidArgument(path + ": " + ini.status().message());
-  }
-  file.ini = std::move(*ini);
-  return file;
-}
+// --- Shared credentials and config files (static keys only) ---
 
 class ProfileProvider : public CredentialsProvider {
  public:
@@ -166,108 +87,31 @@ class ProfileProvider : public CredentialsProvider {
 
   // CredentialsProvider
   Result<Credentials> GetCredentials() override {
-    const std::string profile = ProfileName();
-    SB_ASSIGN_OR_RETURN(std::string credentials_path,
-                        FilePath("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
-    SB_ASSIGN_OR_RETURN(std::string config_path, FilePath("AWS_CONFIG_FILE", "config"));
-    SB_ASSIGN_OR_RETURN(SharedFile credentials_file, LoadSharedFile(credentials_path));
-    SB_ASSIGN_OR_RETURN(SharedFile config_file, LoadSharedFile(config_path));
-
-    // The credentials file wins: it is used whenever its section has either key, and the config
-    // file only when it has neither (botocore: SharedCredentialProvider before ConfigProvider).
-    // Keys are never mixed across files.
-    if (credentials_file.ini.has_value()) {
-      auto keys = SectionKeys(*credentials_file.ini, profile);
-      if (Lookup(keys, "aws_access_key_id") || Lookup(keys, "aws_secret_access_key")) {
-        return FromSection(keys, profile, credentials_path);
-      }
+    const std::string profile = internal::ProfileName(env_, profile_);
+    SB_ASSIGN_OR_RETURN(internal::SharedFiles files, internal::LoadSharedFiles(env_));
+    internal::ProfileSections sections = internal::FindProfile(files, profile);
+    SB_ASSIGN_OR_RETURN(std::optional<Credentials> keys,
+                        internal::StaticKeys(files, sections, profile));
+    if (keys.has_value()) {
+      return std::move(*keys);
     }
-    bool config_has_profile = false;
-    if (config_file.ini.has_value()) {
-      // The config file names profiles "[profile NAME]", except "[default]".
-      const std::string section = "profile " + profile;
-      auto keys = SectionKeys(*config_file.ini, section);
-      config_has_profile = HasSection(*config_file.ini, section);
-      if (profile == "default" && HasSection(*config_file.ini, "default")) {
-        auto plain = SectionKeys(*config_file.ini, "default");
-        keys.insert(keys.begin(), plain.begin(), plain.end());
-        config_has_profile = true;
-      }
-      if (Lookup(keys, "aws_access_key_id") || Lookup(keys, "aws_secret_access_key")) {
-        return FromSection(keys, profile, config_path);
-      }
+    if (!files.credentials.ini.has_value() && !files.config.ini.has_value()) {
+      return Status::NotFound("neither " + files.credentials.path + " nor " + files.config.path +
+                              " exists");
     }
-
-    const bool credentials_has_profile =
-        credentials_file.ini.has_value() && HasSection(*credentials_file.ini, profile);
-    if (!credentials_file.ini.has_value() && !config_file.ini.has_value()) {
-      return Status::NotFound("neither " + credentials_path + " nor " + config_path + " exists");
-    }
-    if (!credentials_has_profile && !config_has_profile) {
+    if (!sections.exists()) {
       return Status::NotFound("profile \"" + profile + "\" is not in " +
-                              Describe(credentials_file) + " or " + Describe(config_file));
+                              files.credentials.Describe() + " or " + files.config.Describe());
     }
     return Status::NotFound("profile \"" + profile + "\" has no aws_access_key_id in " +
-                            Describe(credentials_file) + " or " + Describe(config_file));
+                            files.credentials.Describe() + " or " + files.config.Describe());
   }
 
-  std::string Name() const override { return "profile \"" + ProfileName() + "\""; }
+  std::string Name() const override {
+    return "profile \"" + internal::ProfileName(env_, profile_) + "\"";
+  }
 
  private:
-  std::string ProfileName() const {
-    if (!profile_.empty()) {
-      return profile_;
-    }
-    return NonEmpty(env_, "AWS_PROFILE").value_or("default");
-  }
-
-  // `variable` if set (a leading "~/" expanded with HOME, as botocore does), else
-  // $HOME/.aws/<name>.
-  Result<std::string> FilePath(std::string_view variable, std::string_view name) const {
-    std::optional<std::string> path = NonEmpty(env_, variable);
-    const bool needs_home = !path.has_value() || path->rfind("~/", 0) == 0;
-    if (!needs_home) {
-      return *path;
-    }
-    std::optional<std::string> home = NonEmpty(env_, "HOME");
-    if (!home.has_value()) {
-      return Status::NotFound("HOME is not set, so " + std::string(variable) +
-                              (path.has_value() ? " (\"" + *path + "\")"
-                                                : " (default ~/.aws/" + std::string(name) + ")") +
-                              " cannot be located");
-    }
-    if (path.has_value()) {
-      return *home + path->substr(1);
-    }
-    return *home + "/.aws/" + std::string(name);
-  }
-
-  static std::string Describe(const SharedFile& file) {
-    return file.ini.has_value() ? file.path : file.path + " (does not exist)";
-  }
-
-  static Result<Credentials> FromSection(
-      const std::vector<std::pair<std::string, std::string>>& keys, const std::string& profile,
-      const std::string& path) {
-    std::optional<std::string> id = Lookup(keys, "aws_access_key_id");
-    std::optional<std::string> secret = Lookup(keys, "aws_secret_access_key");
-    const std::string where = "profile \"" + profile + "\" in " + path;
-    if (!id.has_value()) {
-      return Status::InvalidArgument(where + " has aws_secret_access_key but no aws_access_key_id");
-    }
-    if (!secret.has_value()) {
-      return Status::InvalidArgument(where + " has aws_access_key_id but no aws_secret_access_key");
-    }
-    Credentials c;
-    c.access_key_id = std::move(*id);
-    c.secret_access_key = Secret(std::move(*secret));
-    if (std::optional<std::string> token = Lookup(keys, "aws_session_token")) {
-      c.session_token = Secret(std::move(*token));
-    }
-    c.source = where;
-    return c;
-  }
-
   EnvLookup env_;
   std::string profile_;
 };
@@ -295,7 +139,7 @@ class ChainProvider : public CredentialsProvider {
     if (skipped.empty()) {
       return Status::NotFound("no AWS credentials found: no credential providers configured");
     }
-    return Status::NotFound("no AWS credentials found (tried " + skipped.substr(2) + ")");
+    return Status::NotFound("no AWS credentials found: " + skipped.substr(2));
   }
   std::string Name() const override { return "chain"; }
 

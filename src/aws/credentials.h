@@ -1,12 +1,19 @@
 #pragma once
 
-// AWS credentials and the providers that find them.
+// AWS credentials and the providers that find them: the Credentials value, the
+// CredentialsProvider interface, and the providers that need no network (environment, static
+// keys in the shared files, a fixed chain, static). The rest of the SDKs' chain lives beside it:
+//   aws/credential_chain.h     NewDefaultChain(): the full chain as the SDKs order it, and the
+//                              full shared-config profile provider (role_arn, credential_process,
+//                              web_identity_token_file) -- what the CLI uses
+//   aws/sts_client.h           STS AssumeRole / AssumeRoleWithWebIdentity
+//   aws/metadata_credentials.h container credentials endpoint, EC2 IMDSv2
+//   aws/credential_process.h   credential_process
+//   aws/refreshing_provider.h  caching and refresh before expiry
+// Providers take their inputs (environment, file paths, HTTP, clock) as arguments; cli/ wires the
+// real ones.
 //
-// This part of the chain: static keys from the environment (AWS_ACCESS_KEY_ID,
-// AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN) and a named profile in the shared credentials
-// file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials) or config file (AWS_CONFIG_FILE,
-// default ~/.aws/config). Files are only ever read, and are read again on every GetCredentials().
-// Providers take their inputs (environment, file paths) as arguments; cli/ wires the real ones.
+// Files are only ever read, and the providers here read them again on every GetCredentials().
 //
 // Secrets live in Secret fields and never appear in a Status message: errors name the provider,
 // variable, file, profile and line number, never a key, secret or token value.
@@ -48,28 +55,30 @@ class CredentialsProvider {
   virtual std::string Name() const = 0;
 };
 
-// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (or AWS_SECURITY_TOKEN). Empty
-// values count as unset. NotFound when neither key variable is set; InvalidArgument, naming the
-// missing variable, when only one of them is. Name(): "environment".
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (or AWS_SECURITY_TOKEN), and
+// AWS_CREDENTIAL_EXPIRATION (ISO 8601) as the expiration when set. Empty values count as unset.
+// NotFound when neither key variable is set; InvalidArgument, naming the missing variable, when
+// only one of them is, or when the expiration is unreadable. Name(): "environment".
 std::unique_ptr<CredentialsProvider> NewEnvironmentProvider(EnvLookup env);
 
-// Profile `profile` from the shared files. `profile` empty means AWS_PROFILE, else "default".
-// The credentials file is AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials, with section
-// [NAME]; the config file is AWS_CONFIG_FILE, else $HOME/.aws/config, with section
-// [profile NAME] (for "default" also [default]; [profile default] wins when both exist). Both paths
-// expand a leading "~/". Keys: aws_access_key_id, aws_secret_access_key, optional
-// aws_session_token. The credentials file wins: the config file is used only when the credentials
-// file's section has neither key; keys are never mixed across files. A repeated section or key: the
-// later value wins. NotFound when neither file exists, the profile is in neither, or has no keys
-// (or HOME is unset and needed). InvalidArgument for a malformed file or a section with only one of
-// the two keys; FailedPrecondition when a file exists but cannot be read. Name(): profile "NAME"
-// (with the quotes).
+// Static keys of profile `profile` from the shared files. (NewSharedConfigProvider in
+// credential_chain.h also follows role_arn, credential_process and web_identity_token_file.)
+// `profile` empty means AWS_PROFILE, else "default". The credentials file is
+// AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials, with section [NAME]; the config file is
+// AWS_CONFIG_FILE, else $HOME/.aws/config, with section [profile NAME] (for "default" also
+// [default]; [profile default] wins when both exist). Both paths expand a leading "~/". Keys:
+// aws_access_key_id, aws_secret_access_key, optional aws_session_token. The credentials file wins:
+// the config file is used only when the credentials file's section has neither key; keys are never
+// mixed across files. A repeated section or key: the later value wins. NotFound when neither file
+// exists, the profile is in neither, or has no keys (or HOME is unset and needed). InvalidArgument
+// for a malformed file or a section with only one of the two keys; FailedPrecondition when a file
+// exists but cannot be read. Name(): profile "NAME" (with the quotes).
 std::unique_ptr<CredentialsProvider> NewProfileProvider(EnvLookup env, std::string profile);
 
 // Tries `providers` in order; the first that yields credentials wins. NotFound moves on to the
 // next; any other error stops the chain and is returned with the provider's Name() as context
 // (profile "prod": ...). When none yields credentials, one NotFound lists each provider
-// and why it was skipped: "no AWS credentials found (tried environment: ...; profile ...: ...)".
+// and why it was skipped: "no AWS credentials found: environment: ...; profile \"x\": ...".
 // Name(): "chain".
 std::unique_ptr<CredentialsProvider> NewChainProvider(
     std::vector<std::unique_ptr<CredentialsProvider>> providers);

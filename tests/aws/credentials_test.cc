@@ -378,7 +378,7 @@ TEST(CredentialsChainTest, NothingFoundListsEveryProviderAndWhy) {
       std::make_unique<ScriptedProvider>("two", Status::NotFound("reason two"), &calls[1]));
   EXPECT_THAT(NewChainProvider(std::move(providers))->GetCredentials(),
               StatusIs(StatusCode::kNotFound,
-                       "no AWS credentials found (tried one: reason one; two: reason two)"));
+                       "no AWS credentials found: one: reason one; two: reason two"));
 }
 
 TEST(CredentialsChainTest, EmptyChainIsNotFound) {
