@@ -13,6 +13,13 @@
 
 int main(int argc, char** argv) {
   constexpr int kExitBadConfig = 2;  // see commands.h
+  // Block SIGTERM/SIGINT from the first instruction, so a signal that arrives while the daemon
+  // starts is not fatal; commands other than `run` unblock them again below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto logger = spdlog::stderr_color_mt("statusbridge");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
@@ -49,6 +56,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   auto env = statusbridge::ProcessEnv();
+  if (!*run) pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
   if (*check) {
     return statusbridge::cli::CheckConfigCommand(config_path, env, std::cout, std::cerr);
   }
@@ -65,11 +73,6 @@ int main(int argc, char** argv) {
   if (*run) {
     // SIGTERM/SIGINT become a stop request, seen by a dedicated thread (no work in a handler):
     // the in-flight request finishes, the rest stays in the outbox, and we exit 0.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     static statusbridge::StopToken stop;
     std::thread([signals] {
       int sig = 0;

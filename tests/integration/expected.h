@@ -9,6 +9,11 @@
 #include <optional>
 #include <string>
 
+#include <chrono>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
 #include "traffic.h"
 
 namespace statusbridge::testing {
@@ -99,6 +104,68 @@ metrics:
                       dimensions: { LoadBalancer: "app/demo-alb/50dc6c495c0c9188" }, stat: Average }
     expression: "latency * 1000"
 )";
+}
+
+inline int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+inline int64_t AlignDown(int64_t t, int64_t p) { return t - ((t % p) + p) % p; }
+inline int64_t AlignUp(int64_t t, int64_t p) { return AlignDown(t + p - 1, p); }
+inline int64_t LastSettled(int64_t now, int64_t period, int64_t delay) {
+  return AlignDown(now - delay - period, period);
+}
+
+struct MetricCase {
+  const char* id;
+  int64_t period;
+  std::optional<double> (*expected)(int64_t);
+};
+inline const MetricCase kDemoMetrics[] = {
+    {"sbxrequests1", 60, &ExpectedRequestVolume},
+    {"sbxreliabil1", 300, &ExpectedReliability},
+    {"sbxresptime1", 60, &ExpectedResponseTimeMs},
+};
+
+// Checks that `points` (one metric's stored points) hold exactly the expected value for every
+// defined bucket from `first` to the last bucket settled at some instant in [t0, t1] (when the
+// run happened), and nothing else.
+inline void ExpectExactMetric(const nlohmann::json& points, const MetricCase& m, int64_t first,
+                              int64_t t0, int64_t t1) {
+  SCOPED_TRACE(m.id);
+  ASSERT_FALSE(points.empty());
+  int64_t last = points.back()["timestamp"].get<int64_t>();
+  EXPECT_TRUE(last >= LastSettled(t0, m.period, 120) && last <= LastSettled(t1, m.period, 120))
+      << "last bucket " << last;
+  size_t i = 0;
+  int checked = 0;
+  for (int64_t t = first; t <= last; t += m.period) {
+    std::optional<double> want = m.expected(t);
+    if (!want.has_value()) continue;  // undefined buckets are skipped, never published as 0
+    ASSERT_LT(i, points.size()) << "missing bucket " << t;
+    EXPECT_EQ(points[i]["timestamp"].get<int64_t>(), t) << "missing bucket " << t;
+    EXPECT_EQ(points[i]["value"].get<double>(), *want) << "bucket " << t;
+    ++i;
+    ++checked;
+  }
+  EXPECT_EQ(i, points.size()) << "unexpected extra points";
+  EXPECT_GT(checked, 0);
+}
+
+// Every demo metric: exactly the settled buckets in [run time - backfill, last settled], the run
+// (or runs) having happened within [t0, t1].
+inline void ExpectExactDemoPoints(const nlohmann::json& stored, int64_t t0, int64_t t1,
+                                  int64_t backfill) {
+  for (const MetricCase& m : kDemoMetrics) {
+    SCOPED_TRACE(m.id);
+    ASSERT_TRUE(stored.contains(m.id)) << stored.dump().substr(0, 500);
+    ASSERT_FALSE(stored[m.id].empty());
+    int64_t first = stored[m.id].front()["timestamp"].get<int64_t>();
+    EXPECT_TRUE(first >= AlignUp(t0 - backfill, m.period) && first <= AlignUp(t1 - backfill, m.period))
+        << "first bucket " << first;
+    ExpectExactMetric(stored[m.id], m, first, t0, t1);
+  }
 }
 
 }  // namespace statusbridge::testing

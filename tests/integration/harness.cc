@@ -187,6 +187,21 @@ nlohmann::json Sandbox::Post(const std::string& path, const nlohmann::json& body
   return resp->body.empty() ? nlohmann::json() : nlohmann::json::parse(resp->body);
 }
 
+nlohmann::json Sandbox::Delete(const std::string& path) const {
+  http::CurlHttpClient client;
+  http::HttpRequest req;
+  req.method = "DELETE";
+  req.url = url() + path;
+  req.headers = {{"Connection", "close"}};
+  auto resp = client.Send(req);
+  if (!resp.ok() || resp->status >= 300) {
+    throw std::runtime_error("DELETE " + path + " failed: " +
+                             (resp.ok() ? std::to_string(resp->status) + " " + resp->body
+                                        : resp.status().ToString()));
+  }
+  return resp->body.empty() ? nlohmann::json() : nlohmann::json::parse(resp->body);
+}
+
 std::string StatusbridgeBinary() { return SB_STATUSBRIDGE_BIN; }
 std::string SandboxBinary() { return SB_SANDBOX_BIN; }
 

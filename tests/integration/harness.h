@@ -79,6 +79,7 @@ class Sandbox {
   // Control API helpers (abort the test on transport failure).
   nlohmann::json Get(const std::string& path) const;
   nlohmann::json Post(const std::string& path, const nlohmann::json& body) const;
+  nlohmann::json Delete(const std::string& path) const;
   std::string log_path() const { return dir_.File("sandbox.log"); }
 
  private:

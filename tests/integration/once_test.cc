@@ -14,60 +14,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-int64_t AlignDown(int64_t t, int64_t p) { return t - ((t % p) + p) % p; }
-int64_t AlignUp(int64_t t, int64_t p) { return AlignDown(t + p - 1, p); }
-int64_t LastSettled(int64_t now, int64_t period, int64_t delay) {
-  return AlignDown(now - delay - period, period);
-}
-
-struct MetricCase {
-  const char* id;
-  int64_t period;
-  std::optional<double> (*expected)(int64_t);
-};
-const MetricCase kDemoMetrics[] = {
-    {"sbxrequests1", 60, &ExpectedRequestVolume},
-    {"sbxreliabil1", 300, &ExpectedReliability},
-    {"sbxresptime1", 60, &ExpectedResponseTimeMs},
-};
-
-// Checks that the sandbox stored, for every demo metric, exactly the expected value for every
-// settled bucket in [run time - backfill, last settled], and nothing else. The run started at t0
-// and ended at t1, so the bucket range is taken at one of those instants.
-void ExpectExactDemoPoints(const nlohmann::json& stored, int64_t t0, int64_t t1,
-                           int64_t backfill) {
-  for (const MetricCase& m : kDemoMetrics) {
-    SCOPED_TRACE(m.id);
-    ASSERT_TRUE(stored.contains(m.id)) << stored.dump().substr(0, 500);
-    const auto& points = stored[m.id];
-    ASSERT_FALSE(points.empty());
-    int64_t first = points.front()["timestamp"].get<int64_t>();
-    int64_t last = points.back()["timestamp"].get<int64_t>();
-    EXPECT_TRUE(first == AlignUp(t0 - backfill, m.period) || first == AlignUp(t1 - backfill, m.period))
-        << "first bucket " << first;
-    EXPECT_TRUE(last == LastSettled(t0, m.period, 120) || last == LastSettled(t1, m.period, 120))
-        << "last bucket " << last;
-    size_t i = 0;
-    int checked = 0;
-    for (int64_t t = first; t <= last; t += m.period) {
-      std::optional<double> want = m.expected(t);
-      if (!want.has_value()) continue;  // undefined buckets are skipped, never published as 0
-      ASSERT_LT(i, points.size()) << "missing bucket " << t;
-      EXPECT_EQ(points[i]["timestamp"].get<int64_t>(), t);
-      EXPECT_EQ(points[i]["value"].get<double>(), *want) << "bucket " << t;
-      ++i;
-      ++checked;
-    }
-    EXPECT_EQ(i, points.size()) << "unexpected extra points";
-    EXPECT_GT(checked, 0);
-  }
-}
-
 class OnceTest : public ::testing::Test {
  protected:
   ProcessResult Once(const std::string& config, EnvVars env, std::vector<std::string> extra = {}) {
