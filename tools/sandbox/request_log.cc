@@ -1,6 +1,8 @@
 #include "request_log.h"
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "core/time.h"
 
@@ -87,9 +89,16 @@ void RequestLog::Add(const RequestRecord& record, bool keep) {
 }
 
 nlohmann::json RequestLog::Snapshot(const std::string& api) const {
+  std::vector<RequestRecord> records;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    records.assign(records_.begin(), records_.end());
+  }
+  // Records are added as requests finish; report them in arrival order.
+  std::stable_sort(records.begin(), records.end(),
+                   [](const RequestRecord& a, const RequestRecord& b) { return a.t_ms < b.t_ms; });
   nlohmann::json out = nlohmann::json::array();
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const RequestRecord& r : records_) {
+  for (const RequestRecord& r : records) {
     if (!api.empty() && r.api != api) {
       continue;
     }

@@ -61,10 +61,12 @@ class RequestLog {
   // False when --log could not be opened.
   bool ok() const { return log_path_.empty() || file_ != nullptr; }
 
-  // Writes the record's log line; keeps the record for Snapshot() when `keep`.
+  // Writes the record's log line; keeps the record for Snapshot() when `keep`. Callers add a
+  // record before the client can see the response, so a client that has its answer finds it.
   void Add(const RequestRecord& record, bool keep);
 
-  // The kept records in arrival order as a JSON array; only those of `api` when it is not empty.
+  // The kept records in arrival order (by t_ms) as a JSON array; only those of `api` when it is
+  // not empty.
   nlohmann::json Snapshot(const std::string& api) const;
 
   void Clear();

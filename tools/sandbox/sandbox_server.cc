@@ -69,7 +69,8 @@ class SandboxServer::Impl {
 
  private:
   void Dispatch(const httplib::Request& request, httplib::Response& response);
-  // Applies `fault` to a request of `api`; true when the request is answered (or dropped).
+  // Applies `fault` to a request of `api`; true when the request is answered (or dropped) and
+  // recorded.
   bool ApplyFault(Api api, const Fault& fault, const httplib::Request& request,
                   httplib::Response& response, RequestRecord& record);
   // Sleeps `delay` of real time, or less if the server stops meanwhile.
@@ -196,8 +197,10 @@ bool SandboxServer::Impl::ApplyFault(Api api, const Fault& fault, const httplib:
     Delay(fault.delay);
   }
   if (fault.drop_connection) {
-    DropConnection(request);
+    // Log first: once the client sees the connection end, the record must already be there.
     record.status = 0;
+    log_.Add(record, /*keep=*/true);
+    DropConnection(request);
     response.status = 500;  // written into the dead socket, never seen
     return true;
   }
@@ -227,6 +230,7 @@ bool SandboxServer::Impl::ApplyFault(Api api, const Fault& fault, const httplib:
     response.set_header("Retry-After", fault.retry_after);
   }
   record.status = response.status;
+  log_.Add(record, /*keep=*/true);
   return true;
 }
 
@@ -243,7 +247,6 @@ void SandboxServer::Impl::Dispatch(const httplib::Request& request, httplib::Res
     ++(api == Api::kCloudWatch ? stats_.cloudwatch_requests : stats_.statuspage_requests);
     std::optional<Fault> fault = faults_.Take(api);
     if (fault && ApplyFault(api, *fault, request, response, record)) {
-      log_.Add(record, /*keep=*/true);
       return;
     }
     if (api == Api::kCloudWatch) {
