@@ -415,6 +415,7 @@ StsServer::StsServer(const Clock& clock, StsServerOptions options)
         }
         start = slash + 1;
       }
+      call.access_key_id = scope[0];
       std::optional<SystemTime> when = ParseAmzDate(req.get_header_value("X-Amz-Date"));
       if (authorization.rfind("AWS4-HMAC-SHA256 ", 0) != 0 || scope.size() != 5 ||
           signed_headers.find("host") == std::string::npos || !when.has_value()) {

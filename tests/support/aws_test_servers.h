@@ -198,7 +198,8 @@ class StsServer : public LoopbackHttpServer {
     std::string action;
     std::map<std::string, std::string> params;  // form parameters
     bool had_authorization = false;
-    std::string signed_by;  // access key id in the verified signature, if any
+    std::string access_key_id;  // from the Authorization header's Credential, even if rejected
+    std::string signed_by;      // access key id in the verified signature, if any
     std::string content_type;
     std::string error_code;  // what the server answered, empty on success
   };
