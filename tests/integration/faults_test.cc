@@ -60,6 +60,9 @@ void ExpectRateNeverExceeded(const Sandbox& sandbox) {
 
 class FaultTest : public ::testing::Test {
  protected:
+  // Over every fault test: the key's rate was never exceeded.
+  void TearDown() override { ExpectRateNeverExceeded(sandbox_); }
+
   std::string WriteConfig(const std::string& backfill = "30m") {
     dir_.Write("config.yaml", DemoConfig(state_, backfill));
     return dir_.File("config.yaml");

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <map>
 
+#include "cloudwatch_data.h"
+
 namespace statusbridge::sandbox {
 namespace {
 
@@ -192,6 +194,33 @@ TEST(TrafficTest, AggregateAlignsStartDownToThePeriodAndStopsAtEnd) {
       Aggregate(ones, Statistic::kSum, kDayStart + 120, kDayStart + 600 + 180, 300);
   EXPECT_EQ(series,
             (std::vector<Datapoint>{{kDayStart, 5}, {kDayStart + 300, 5}, {kDayStart + 600, 3}}));
+}
+
+}  // namespace
+}  // namespace statusbridge::sandbox
+
+namespace statusbridge::sandbox {
+namespace {
+
+TEST(FleetTest, FleetLoadBalancersHaveTheirOwnDeterministicData) {
+  CloudWatchData data(1, Seconds(0), /*fleet=*/3);
+  const SystemTime now = FromUnixSeconds(1700010000);
+  auto query = [&](const std::string& lb) {
+    MetricIdentity id{"AWS/ApplicationELB", "RequestCount", {{"LoadBalancer", lb}}};
+    return data.Query(id, Statistic::kSum, 1699999980, 1700003580, 60, now);
+  };
+  auto k0 = query("app/demo-alb-0/50dc6c495c0c9188");
+  auto k2 = query("app/demo-alb-2/50dc6c495c0c9188");
+  ASSERT_EQ(k0.size(), 60u);
+  ASSERT_EQ(k2.size(), 60u);
+  EXPECT_NE(k0, k2);
+  EXPECT_EQ(k2, GeneratedSeries(FleetSeed(1, 2), "RequestCount", Statistic::kSum, 1699999980,
+                                1700003580, 60));
+  // Outside the fleet, or malformed: no data.
+  EXPECT_TRUE(query("app/demo-alb-3/50dc6c495c0c9188").empty());
+  EXPECT_TRUE(query("app/demo-alb-01/50dc6c495c0c9188").empty());
+  EXPECT_TRUE(query("app/demo-alb-x/50dc6c495c0c9188").empty());
+  EXPECT_FALSE(query("app/demo-alb/50dc6c495c0c9188").empty());
 }
 
 }  // namespace

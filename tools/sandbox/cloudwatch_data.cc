@@ -29,10 +29,30 @@ std::string CloudWatchData::Key(const MetricIdentity& metric) {
   return key;
 }
 
-bool CloudWatchData::IsDemo(const MetricIdentity& metric) const {
-  return metric.namespace_name == kDemoNamespace && metric.dimensions.size() == 1 &&
-         metric.dimensions[0].first == kDemoDimensionName &&
-         metric.dimensions[0].second == kDemoDimensionValue;
+std::optional<uint64_t> CloudWatchData::GeneratorSeed(const MetricIdentity& metric) const {
+  if (metric.namespace_name != kDemoNamespace || metric.dimensions.size() != 1 ||
+      metric.dimensions[0].first != kDemoDimensionName) {
+    return std::nullopt;
+  }
+  const std::string& value = metric.dimensions[0].second;
+  if (value == kDemoDimensionValue) return seed_;
+  // "app/demo-alb-<k>/50dc6c495c0c9188"
+  static constexpr std::string_view kPrefix = "app/demo-alb-";
+  static constexpr std::string_view kSuffix = "/50dc6c495c0c9188";
+  if (fleet_ <= 0 || value.size() <= kPrefix.size() + kSuffix.size() ||
+      value.compare(0, kPrefix.size(), kPrefix) != 0 ||
+      value.compare(value.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return std::nullopt;
+  }
+  std::string_view digits(value.data() + kPrefix.size(),
+                          value.size() - kPrefix.size() - kSuffix.size());
+  int k = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9' || k > fleet_) return std::nullopt;
+    k = k * 10 + (c - '0');
+  }
+  if (k >= fleet_ || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
+  return FleetSeed(seed_, k);
 }
 
 void CloudWatchData::Put(const MetricIdentity& metric, int64_t timestamp, const StatSet& set,
@@ -55,7 +75,8 @@ void CloudWatchData::ClearPuts() {
 std::vector<Datapoint> CloudWatchData::Query(const MetricIdentity& metric, Statistic stat,
                                              int64_t start, int64_t end, int64_t period,
                                              SystemTime now) const {
-  const bool demo = IsDemo(metric);
+  const std::optional<uint64_t> generator = GeneratorSeed(metric);
+  const bool demo = generator.has_value();
   const int64_t visible_before = ToUnixSeconds(now) - 60 - ingest_lag_.count();
   std::shared_lock lock(mu_);
   auto it = puts_.find(Key(metric));
@@ -66,7 +87,7 @@ std::vector<Datapoint> CloudWatchData::Query(const MetricIdentity& metric, Stati
   auto source = [&](int64_t minute) -> std::optional<StatSet> {
     std::optional<StatSet> base;
     if (demo && minute <= visible_before) {
-      base = GeneratedMinute(seed_, metric.metric_name, minute);
+      base = GeneratedMinute(*generator, metric.metric_name, minute);
     }
     if (puts == nullptr) {
       return base;

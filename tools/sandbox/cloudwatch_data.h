@@ -37,7 +37,11 @@ enum class PutMode { kOverride, kAdd };
 
 class CloudWatchData {
  public:
-  CloudWatchData(uint64_t seed, Seconds ingest_lag) : seed_(seed), ingest_lag_(ingest_lag) {}
+  // `fleet` > 0 adds generated data for that many more load balancers, LoadBalancer values
+  // "app/demo-alb-<k>/50dc6c495c0c9188" for k in [0, fleet), each with its own seed (FleetSeed);
+  // the benchmark uses them to configure many distinct metrics.
+  CloudWatchData(uint64_t seed, Seconds ingest_lag, int fleet = 0)
+      : seed_(seed), ingest_lag_(ingest_lag), fleet_(fleet) {}
 
   // Stores `set` for the minute containing `timestamp` (aligned down to 60 s).
   // REQUIRES: set.sample_count > 0.
@@ -64,10 +68,13 @@ class CloudWatchData {
   using Minutes = std::map<int64_t, PutMinute>;
 
   static std::string Key(const MetricIdentity& metric);
-  bool IsDemo(const MetricIdentity& metric) const;
+  // The generator seed of a metric with generated data (the demo load balancer or one of the
+  // fleet), or nullopt for any other metric.
+  std::optional<uint64_t> GeneratorSeed(const MetricIdentity& metric) const;
 
   const uint64_t seed_;
   const Seconds ingest_lag_;
+  const int fleet_ = 0;
   mutable std::shared_mutex mu_;
   std::map<std::string, Minutes> puts_;  // by Key()
 };

@@ -93,6 +93,10 @@ int main(int argc, char** argv) {
                "Reject data for Statuspage metrics not registered via the control API");
   app.add_option("--seed", options.seed, "Seed of the demo traffic generator")
       ->capture_default_str();
+  app.add_option("--fleet", options.fleet,
+                 "Also generate data for N load balancers app/demo-alb-<k>/50dc6c495c0c9188 "
+                 "(k < N), for benchmarks")
+      ->capture_default_str();
   app.add_option("--ingest-lag", ingest_lag,
                  "Generated CloudWatch minutes become visible this long after they end")
       ->capture_default_str();

@@ -49,7 +49,7 @@ class SandboxServer::Impl {
       : options_(std::move(options)),
         clock_(clock),
         log_(options_.quiet, options_.log_path),
-        cloudwatch_data_(options_.seed, options_.ingest_lag),
+        cloudwatch_data_(options_.seed, options_.ingest_lag, options_.fleet),
         statuspage_store_(options_.strict_metrics),
         limiter_(clock, options_.rate_limit, options_.rate_window),
         cloudwatch_(CloudWatchConfig{SigV4Config{options_.access_key_id, options_.secret_access_key,

@@ -38,6 +38,7 @@ struct SandboxOptions {
   bool strict_metrics = false;
   uint64_t seed = 1;
   Seconds ingest_lag{0};
+  int fleet = 0;         // extra generated load balancers (see CloudWatchData)
   std::string log_path;  // append request lines here too; empty: none
   bool quiet = false;    // no request lines on stderr
   int threads = 32;

@@ -194,4 +194,8 @@ std::vector<Datapoint> GeneratedSeries(uint64_t seed, std::string_view metric_na
                    start, end, period);
 }
 
+uint64_t FleetSeed(uint64_t seed, int k) {
+  return seed ^ (0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k + 1));
+}
+
 }  // namespace statusbridge::sandbox

@@ -70,6 +70,9 @@ double StatisticValue(const StatSet& set, Statistic stat);
 std::optional<StatSet> GeneratedMinute(uint64_t seed, std::string_view metric_name,
                                        int64_t minute_start);
 
+// The generator seed of load balancer k of the sandbox's fleet (--fleet), derived from `seed`.
+uint64_t FleetSeed(uint64_t seed, int k);
+
 // True when `minute_start` falls inside one of the demo's incidents for `seed`.
 bool IsIncidentMinute(uint64_t seed, int64_t minute_start);
 
