@@ -1052,7 +1052,7 @@ Result<Seconds> ParseLogsInsightsDuration(std::string_view text) {
   if (unit.empty()) {
     return Status::InvalidArgument("duration " + shown + " has no unit (e.g. 5m)");
   }
-  if (digits > 12) {
+  if (digits > 9) {
     return Status::InvalidArgument("duration " + shown + " is too long");
   }
   int64_t n = 0;
@@ -1093,7 +1093,7 @@ Result<Seconds> ParseLogsInsightsDuration(std::string_view text) {
                                    " is in months, quarters or years, which have no fixed "
                                    "length; use s, m, h, d or w");
   }
-  const int64_t millis = n * found->millis;  // n < 10^12, unit <= 6.1e8: fits in int64
+  const int64_t millis = n * found->millis;  // n < 10^9, unit <= 6.1e8: fits in int64
   if (millis % 1000 != 0) {
     return Status::InvalidArgument("duration " + shown + " is not a whole number of seconds");
   }

@@ -294,7 +294,8 @@ struct QueryBin {
 Result<Seconds> ParseLogsInsightsDuration(std::string_view text);
 
 // Finds the bin(...) call in `query_string` (the name is matched case-insensitively as a whole
-// word; text inside '...', "..." and `...` is skipped). nullopt when there is none.
+// word; text inside '...', "..." and `...` is skipped, but a regex literal /.../ is not, so
+// "like /bin(5m)/" reads as a call). nullopt when there is none.
 // Errors (InvalidArgument): more than one bin() call, an unclosed one, or a duration
 // ParseLogsInsightsDuration refuses.
 Result<std::optional<QueryBin>> FindQueryBin(std::string_view query_string);

@@ -1251,6 +1251,7 @@ TEST(ParseLogsInsightsDurationTest, Table) {
       {"1000millisecond", 1},
       {"2000milliseconds", 2},
       {"05m", 300},
+      {"999999999w", 604799999395200},
   };
   for (const auto& [text, seconds] : good) {
     SCOPED_TRACE(text);
@@ -1280,6 +1281,7 @@ TEST(ParseLogsInsightsDurationTest, Table) {
       {"2yrs", "no fixed length"},
       {"1year", "no fixed length"},
       {"99999999999999999999m", "too long"},
+      {"1000000000w", "too long"},
   };
   for (const auto& [text, error] : bad) {
     SCOPED_TRACE(text);
