@@ -49,6 +49,7 @@ struct IssuedCredentials {
 class LoopbackHttpServer {
  public:
   LoopbackHttpServer();
+  // Derived servers must call Stop() in their own destructor, before their members go.
   virtual ~LoopbackHttpServer();
   LoopbackHttpServer(const LoopbackHttpServer&) = delete;
   LoopbackHttpServer& operator=(const LoopbackHttpServer&) = delete;
@@ -111,6 +112,8 @@ struct ImdsServerOptions {
 class ImdsServer : public LoopbackHttpServer {
  public:
   ImdsServer(const Clock& clock, ImdsServerOptions options = {});
+  // Stops first: handlers use this class's members.
+  ~ImdsServer() override { Stop(); }
 
   void set_delay(Millis delay);
   void set_options(const ImdsServerOptions& options);
@@ -149,6 +152,8 @@ struct ContainerServerOptions {
 class ContainerCredentialsServer : public LoopbackHttpServer {
  public:
   ContainerCredentialsServer(const Clock& clock, ContainerServerOptions options = {});
+  // Stops first: handlers use this class's members.
+  ~ContainerCredentialsServer() override { Stop(); }
 
   void set_authorization(std::string authorization);
   // The next `count` requests get `http_status` with a {"code","message"} body.
@@ -185,6 +190,8 @@ struct StsServerOptions {
 class StsServer : public LoopbackHttpServer {
  public:
   StsServer(const Clock& clock, StsServerOptions options = {});
+  // Stops first: handlers use this class's members.
+  ~StsServer() override { Stop(); }
 
   // Long-term keys AssumeRole accepts as source credentials.
   void AddSourceKey(std::string access_key_id, std::string secret_access_key);
