@@ -27,15 +27,15 @@ MATCHER_P2(StatusIs, code, message_matcher, "") {
 
 }  // namespace statusbridge::testing
 
-#define EXPECT_OK(expr)                                                       \
-  do {                                                                        \
-    const auto& sb_e_ = (expr);                                               \
-    EXPECT_TRUE(::statusbridge::testing::GetStatus(sb_e_).ok())               \
-        << ::statusbridge::testing::GetStatus(sb_e_).ToString();              \
+#define EXPECT_OK(expr)                                          \
+  do {                                                           \
+    const auto& sb_e_ = (expr);                                  \
+    EXPECT_TRUE(::statusbridge::testing::GetStatus(sb_e_).ok())  \
+        << ::statusbridge::testing::GetStatus(sb_e_).ToString(); \
   } while (0)
-#define ASSERT_OK(expr)                                                       \
-  do {                                                                        \
-    const auto& sb_e_ = (expr);                                               \
-    ASSERT_TRUE(::statusbridge::testing::GetStatus(sb_e_).ok())               \
-        << ::statusbridge::testing::GetStatus(sb_e_).ToString();              \
+#define ASSERT_OK(expr)                                          \
+  do {                                                           \
+    const auto& sb_e_ = (expr);                                  \
+    ASSERT_TRUE(::statusbridge::testing::GetStatus(sb_e_).ok())  \
+        << ::statusbridge::testing::GetStatus(sb_e_).ToString(); \
   } while (0)

@@ -37,7 +37,8 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
 
   aws::CloudWatchOptions cw;
   cw.region = region;
-  cw.endpoint = aws::ResolveEndpoint("CLOUDWATCH", "monitoring", c.aws.endpoint_url, region, app->env_);
+  cw.endpoint =
+      aws::ResolveEndpoint("CLOUDWATCH", "monitoring", c.aws.endpoint_url, region, app->env_);
   app->cloudwatch_ =
       aws::NewCloudWatchClient(http, *app->credentials_, clock, DefaultRandom(), std::move(cw));
 

@@ -60,7 +60,8 @@ int RunCommand(const std::string& config_path, const EnvLookup& env, StopToken& 
   if (!config.ok()) return kExitBadConfig;
   SystemClock clock;
   http::CurlHttpClient http;
-  Result<std::unique_ptr<App>> app = App::Create(std::move(config).value(), env, http, clock, &stop);
+  Result<std::unique_ptr<App>> app =
+      App::Create(std::move(config).value(), env, http, clock, &stop);
   if (!app.ok()) {
     err << "statusbridge: " << app.status().message() << "\n";
     return kExitBadConfig;

@@ -13,7 +13,8 @@ Result<std::unique_ptr<InstanceLock>> InstanceLock::Acquire(const std::string& s
   const std::string path = state_path + ".lock";
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return Status::FailedPrecondition("cannot open lock file \"" + path + "\": " + std::strerror(errno));
+    return Status::FailedPrecondition("cannot open lock file \"" + path +
+                                      "\": " + std::strerror(errno));
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;

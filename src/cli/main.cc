@@ -1,9 +1,8 @@
 // statusbridge: publishes CloudWatch metrics to Statuspage. argv parsing only; see commands.h.
 
+#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -44,7 +43,8 @@ int main(int argc, char** argv) {
   once->add_option("--timeout", timeout_text, "deadline for the whole cycle (e.g. 90s, 5m)");
 
   std::string run_config;
-  auto* run = app.add_subcommand("run", "Run as a daemon: a cycle every schedule.interval until SIGTERM");
+  auto* run =
+      app.add_subcommand("run", "Run as a daemon: a cycle every schedule.interval until SIGTERM");
   run->add_option("-c,--config", run_config, "config file")->required();
 
   try {
@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
     std::thread([signals] {
       int sig = 0;
       sigwait(&signals, &sig);
-      spdlog::info("received {}, stopping after the request in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      spdlog::info("received {}, stopping after the request in flight",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
       stop.RequestStop();
     }).detach();
     return statusbridge::cli::RunCommand(run_config, env, stop, std::cerr);

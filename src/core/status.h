@@ -35,7 +35,9 @@ class Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status PermissionDenied(std::string m) {
     return {StatusCode::kPermissionDenied, std::move(m)};
@@ -75,17 +77,18 @@ bool IsRetryable(const Status& status);
 }  // namespace statusbridge
 
 // Returns early from the enclosing function if `expr` (a Status) is not OK.
-#define SB_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::statusbridge::Status sb_status_ = (expr);   \
-    if (!sb_status_.ok()) return sb_status_;      \
+#define SB_RETURN_IF_ERROR(expr)                \
+  do {                                          \
+    ::statusbridge::Status sb_status_ = (expr); \
+    if (!sb_status_.ok()) return sb_status_;    \
   } while (0)
 
 #define SB_CONCAT_INNER_(a, b) a##b
 #define SB_CONCAT_(a, b) SB_CONCAT_INNER_(a, b)
 
 // `SB_ASSIGN_OR_RETURN(auto x, ResultExpr());` declares x from the value or returns the Status.
-#define SB_ASSIGN_OR_RETURN(lhs, expr) SB_ASSIGN_OR_RETURN_IMPL_(SB_CONCAT_(sb_result_, __LINE__), lhs, expr)
+#define SB_ASSIGN_OR_RETURN(lhs, expr) \
+  SB_ASSIGN_OR_RETURN_IMPL_(SB_CONCAT_(sb_result_, __LINE__), lhs, expr)
 #define SB_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) return tmp.status();             \

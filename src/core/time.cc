@@ -22,7 +22,8 @@ Result<SystemTime> FromCivil(int y, int mo, int d, int h, int mi, int s) {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
     return Status::InvalidArgument("date or time field out of range");
   }
-  std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+  std::chrono::year_month_day ymd{std::chrono::year(y),
+                                  std::chrono::month(static_cast<unsigned>(mo)),
                                   std::chrono::day(static_cast<unsigned>(d))};
   if (!ymd.ok()) return Status::InvalidArgument("no such calendar date");
   return SystemTime(std::chrono::sys_days(ymd)) + std::chrono::hours(h) + std::chrono::minutes(mi) +
@@ -52,16 +53,25 @@ Result<Seconds> ParseDuration(std::string_view text) {
     int64_t n = 0;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
       n = n * 10 + (text[i] - '0');
-      if (n > 100000000000LL) return Status::InvalidArgument("duration \"" + std::string(text) + "\" is too large");
+      if (n > 100000000000LL)
+        return Status::InvalidArgument("duration \"" + std::string(text) + "\" is too large");
       ++i;
     }
     int64_t unit = 1;
     if (i < text.size()) {
       switch (text[i]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
         default:
           return Status::InvalidArgument("invalid duration \"" + std::string(text) +
                                          "\": unknown unit '" + std::string(1, text[i]) +
@@ -69,7 +79,8 @@ Result<Seconds> ParseDuration(std::string_view text) {
       }
       ++i;
     } else if (any) {
-      return Status::InvalidArgument("invalid duration \"" + std::string(text) + "\": missing unit");
+      return Status::InvalidArgument("invalid duration \"" + std::string(text) +
+                                     "\": missing unit");
     }
     total += n * unit;
     any = true;
@@ -106,7 +117,9 @@ std::string FormatAmzDate(SystemTime t) {
 Result<SystemTime> ParseIso8601(std::string_view s) {
   // YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|+HH:MM|-HH:MM]
   int y, mo, d, h, mi, sec;
-  auto bad = [&] { return Status::InvalidArgument("invalid timestamp \"" + std::string(s) + "\""); };
+  auto bad = [&] {
+    return Status::InvalidArgument("invalid timestamp \"" + std::string(s) + "\"");
+  };
   if (s.size() < 19 || !ParseInt(s, 0, 4, &y) || s[4] != '-' || !ParseInt(s, 5, 2, &mo) ||
       s[7] != '-' || !ParseInt(s, 8, 2, &d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
       !ParseInt(s, 11, 2, &h) || s[13] != ':' || !ParseInt(s, 14, 2, &mi) || s[16] != ':' ||
@@ -146,7 +159,9 @@ Result<SystemTime> ParseHttpDate(std::string_view s) {
   // "Sun, 06 Nov 1994 08:49:37 GMT"
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  auto bad = [&] { return Status::InvalidArgument("invalid HTTP date \"" + std::string(s) + "\""); };
+  auto bad = [&] {
+    return Status::InvalidArgument("invalid HTTP date \"" + std::string(s) + "\"");
+  };
   if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s.substr(25) != " GMT") return bad();
   int d, y, h, mi, sec;
   if (!ParseInt(s, 5, 2, &d) || !ParseInt(s, 12, 4, &y) || !ParseInt(s, 17, 2, &h) ||

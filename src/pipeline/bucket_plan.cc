@@ -23,8 +23,7 @@ TimeWindow PlanBucketWindow(SystemTime now, const BucketWindowInputs& in) {
   const SystemTime last = LastSettledBucket(now, in.period, in.delay);
   const SystemTime end = last + in.period;
   // The oldest bucket we may touch: within backfill and within Statuspage's 28 days.
-  const SystemTime oldest =
-      AlignUp(now - std::min<Seconds>(in.backfill, kMaxBackfill), in.period);
+  const SystemTime oldest = AlignUp(now - std::min<Seconds>(in.backfill, kMaxBackfill), in.period);
 
   SystemTime start;
   if (!in.watermark.has_value()) {

@@ -17,12 +17,10 @@ std::string QueryKey(const aws::MetricStat& s) {
 
 }  // namespace
 
-std::vector<statuspage::Point> ComputeBucketValues(const MetricConfig& metric,
-                                                   const Expression& expression,
-                                                   const TimeWindow& window,
-                                                   const std::vector<const aws::MetricSeries*>& series,
-                                                   std::optional<double> held,
-                                                   int* undefined_buckets) {
+std::vector<statuspage::Point> ComputeBucketValues(
+    const MetricConfig& metric, const Expression& expression, const TimeWindow& window,
+    const std::vector<const aws::MetricSeries*>& series, std::optional<double> held,
+    int* undefined_buckets) {
   std::vector<statuspage::Point> points;
   std::vector<double> vars(metric.queries.size());
   for (SystemTime t = window.start; t < window.end; t += metric.period) {
@@ -130,13 +128,15 @@ void Collector::ReadGroup(const TimeWindow& window, const std::vector<size_t>& m
   if (report != nullptr) report->queries += static_cast<int>(queries.size());
 
   aws::CloudWatchStats stats;
-  Result<std::vector<aws::MetricSeries>> series = cloudwatch_.GetMetricData(queries, window, &stats);
+  Result<std::vector<aws::MetricSeries>> series =
+      cloudwatch_.GetMetricData(queries, window, &stats);
   if (report != nullptr) {
     report->cloudwatch.calls += stats.calls;
     report->cloudwatch.throttled += stats.throttled;
     report->cloudwatch.datapoints += stats.datapoints;
   }
-  if (!series.ok() && series.status().code() == StatusCode::kInvalidArgument && members.size() > 1) {
+  if (!series.ok() && series.status().code() == StatusCode::kInvalidArgument &&
+      members.size() > 1) {
     // One metric's bad query (e.g. a unit CloudWatch rejects) must not starve the others:
     // read each metric on its own to isolate it.
     for (size_t member : members) ReadGroup(window, {member}, memory, results, report);

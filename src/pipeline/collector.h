@@ -26,16 +26,16 @@ namespace statusbridge::pipeline {
 
 struct MetricResult {
   const MetricConfig* metric = nullptr;
-  TimeWindow window;                       // the buckets that were read
-  std::vector<statuspage::Point> points;   // settled, in time order, one per defined bucket
-  int undefined_buckets = 0;               // buckets with no defined value (skipped or held)
-  Status status;                           // non-OK: nothing was read for this metric
+  TimeWindow window;                      // the buckets that were read
+  std::vector<statuspage::Point> points;  // settled, in time order, one per defined bucket
+  int undefined_buckets = 0;              // buckets with no defined value (skipped or held)
+  Status status;                          // non-OK: nothing was read for this metric
 };
 
 struct CollectReport {
   aws::CloudWatchStats cloudwatch;
-  int windows = 0;          // distinct windows read
-  int queries = 0;          // distinct queries requested (over all windows)
+  int windows = 0;  // distinct windows read
+  int queries = 0;  // distinct queries requested (over all windows)
   int metrics_failed = 0;
 };
 
@@ -50,12 +50,10 @@ using MemoryLookup = std::function<MetricMemory(const MetricConfig&)>;
 // Pure: the values of `metric` for every bucket of `window`, given each query's series (in the
 // order of metric.queries) and the value to hold when the first buckets are undefined.
 // Undefined buckets (an unknown input, or a non-finite result) follow metric.no_data.
-std::vector<statuspage::Point> ComputeBucketValues(const MetricConfig& metric,
-                                                   const Expression& expression,
-                                                   const TimeWindow& window,
-                                                   const std::vector<const aws::MetricSeries*>& series,
-                                                   std::optional<double> held,
-                                                   int* undefined_buckets);
+std::vector<statuspage::Point> ComputeBucketValues(
+    const MetricConfig& metric, const Expression& expression, const TimeWindow& window,
+    const std::vector<const aws::MetricSeries*>& series, std::optional<double> held,
+    int* undefined_buckets);
 
 class Collector {
  public:

@@ -78,8 +78,8 @@ Publisher::Sent Publisher::SendAndRecord(StateStore& store, const std::vector<Ou
         return Sent::kStoreFailed;
       }
       report.points_rejected += n;
-      report.errors.push_back(r.status.message() + " (" + std::to_string(n) +
-                              " points of metric " + first + " dropped)");
+      report.errors.push_back(r.status.message() + " (" + std::to_string(n) + " points of metric " +
+                              first + " dropped)");
       *failure = r.status;
       return Sent::kRejected;
     }
@@ -128,7 +128,8 @@ Status Publisher::Drain(StateStore& store, MonotonicTime deadline, bool wait_for
       items = std::move(to_split.back());
       to_split.pop_back();
     } else {
-      Result<std::vector<OutboxItem>> due = store.Due(options_.max_points_per_request, clock_.Now());
+      Result<std::vector<OutboxItem>> due =
+          store.Due(options_.max_points_per_request, clock_.Now());
       if (!due.ok()) {
         last = due.status();
         break;
@@ -160,12 +161,15 @@ Status Publisher::Drain(StateStore& store, MonotonicTime deadline, bool wait_for
         // Resend each half of the metrics on its own, until the refused metric is alone.
         std::vector<std::string> ids;
         for (const OutboxItem& i : items) {
-          if (std::find(ids.begin(), ids.end(), i.metric_id) == ids.end()) ids.push_back(i.metric_id);
+          if (std::find(ids.begin(), ids.end(), i.metric_id) == ids.end())
+            ids.push_back(i.metric_id);
         }
-        std::vector<std::string> left(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2));
+        std::vector<std::string> left(ids.begin(),
+                                      ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2));
         std::vector<OutboxItem> a, b;
         for (OutboxItem& i : items) {
-          (std::find(left.begin(), left.end(), i.metric_id) != left.end() ? a : b).push_back(std::move(i));
+          (std::find(left.begin(), left.end(), i.metric_id) != left.end() ? a : b)
+              .push_back(std::move(i));
         }
         to_split.push_back(std::move(b));
         to_split.push_back(std::move(a));

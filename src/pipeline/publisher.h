@@ -10,7 +10,8 @@
 // deadline or on stop instead of blocking. Outcomes (DESIGN.md §3):
 //   accepted     -> the points leave the outbox and are remembered as published;
 //   rejected     -> (400/404/422...) a request with several metrics is split in halves and resent,
-//                   so only the metrics Statuspage refuses are dropped; those are logged and counted;
+//                   so only the metrics Statuspage refuses are dropped; those are logged and
+//                   counted;
 //   retry later  -> 420/429 pause the whole key until Retry-After (default: backoff); 5xx, timeouts
 //                   and dropped connections defer the points with exponential backoff and full
 //                   jitter (by the points' attempt count);
@@ -38,9 +39,9 @@ struct PublisherOptions {
 };
 
 struct PublishReport {
-  int requests = 0;          // HTTP requests made to Statuspage
-  int rate_limited = 0;      // 420/429 answers
-  int retried = 0;           // other retry-later answers (5xx, transport, timeout)
+  int requests = 0;      // HTTP requests made to Statuspage
+  int rate_limited = 0;  // 420/429 answers
+  int retried = 0;       // other retry-later answers (5xx, transport, timeout)
   int points_accepted = 0;
   int points_rejected = 0;
   int64_t points_pending = 0;  // left in the outbox when the drain ended
@@ -67,8 +68,8 @@ class Publisher {
 
   // Sends `items` (grouped by metric) as one request and records the outcome in `store`. A
   // rejected request carrying several metrics is not recorded but answered kSplit.
-  Sent SendAndRecord(StateStore& store, const std::vector<OutboxItem>& items,
-                     PublishReport& report, Status* failure);
+  Sent SendAndRecord(StateStore& store, const std::vector<OutboxItem>& items, PublishReport& report,
+                     Status* failure);
   // Waits until the bucket has a token (the rate-limited HttpClient under the Statuspage client
   // takes it); false at the deadline or on stop.
   bool WaitForToken(MonotonicTime deadline);

@@ -27,8 +27,9 @@ MemoryLookup Runner::Memory(CycleReport& report) {
         if (m.most_recent_data_at.has_value()) newest[m.id] = *m.most_recent_data_at;
       }
     } else {
-      report.errors.push_back("cannot read watermarks from Statuspage, reading the whole backfill: " +
-                              metrics.status().ToString());
+      report.errors.push_back(
+          "cannot read watermarks from Statuspage, reading the whole backfill: " +
+          metrics.status().ToString());
     }
     return [newest = std::move(newest)](const MetricConfig& m) {
       MetricMemory mem;
@@ -52,7 +53,8 @@ MemoryLookup Runner::Memory(CycleReport& report) {
 
 void Runner::CollectAndEnqueue(CycleReport& report) {
   report.now = clock_.Now();
-  std::vector<MetricResult> results = collector_.Collect(report.now, Memory(report), &report.collect);
+  std::vector<MetricResult> results =
+      collector_.Collect(report.now, Memory(report), &report.collect);
 
   std::vector<PendingPoint> points;
   std::vector<StateStore::WatermarkUpdate> marks;
@@ -67,7 +69,8 @@ void Runner::CollectAndEnqueue(CycleReport& report) {
       continue;
     }
     report.points_computed += static_cast<int>(r.points.size());
-    for (const statuspage::Point& p : r.points) points.push_back({m.statuspage_metric_id, p.timestamp, p.value});
+    for (const statuspage::Point& p : r.points)
+      points.push_back({m.statuspage_metric_id, p.timestamp, p.value});
     if (!r.window.empty()) {
       // The whole window was read and computed: the watermark moves to its last bucket even if
       // that bucket had no value (it will not be looked at again outside lookback).
@@ -90,7 +93,8 @@ void Runner::CollectAndEnqueue(CycleReport& report) {
 
 std::vector<MetricResult> Runner::Preview(CycleReport& report) {
   report.now = clock_.Now();
-  std::vector<MetricResult> results = collector_.Collect(report.now, Memory(report), &report.collect);
+  std::vector<MetricResult> results =
+      collector_.Collect(report.now, Memory(report), &report.collect);
   report.metrics = static_cast<int>(results.size());
   for (const MetricResult& r : results) {
     if (!r.status.ok()) {
@@ -100,8 +104,9 @@ std::vector<MetricResult> Runner::Preview(CycleReport& report) {
     report.points_computed += static_cast<int>(r.points.size());
   }
   if (report.metrics_failed > 0) {
-    report.status = Status::Unavailable(std::to_string(report.metrics_failed) + " of " +
-                                        std::to_string(report.metrics) + " metrics could not be read");
+    report.status =
+        Status::Unavailable(std::to_string(report.metrics_failed) + " of " +
+                            std::to_string(report.metrics) + " metrics could not be read");
   }
   return results;
 }
@@ -121,8 +126,9 @@ CycleReport Runner::RunCycle(MonotonicTime deadline, bool wait_for_deferred) {
   // Drain even when some metrics failed: what was read (and earlier backlog) still goes out.
   Drain(deadline, wait_for_deferred, report);
   if (report.status.ok() && report.metrics_failed > 0) {
-    report.status = Status::Unavailable(std::to_string(report.metrics_failed) + " of " +
-                                        std::to_string(report.metrics) + " metrics could not be read");
+    report.status =
+        Status::Unavailable(std::to_string(report.metrics_failed) + " of " +
+                            std::to_string(report.metrics) + " metrics could not be read");
   }
   report.duration = std::chrono::duration_cast<Millis>(clock_.Monotonic() - started);
   return report;

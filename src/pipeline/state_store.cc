@@ -126,8 +126,9 @@ StateStore::~StateStore() = default;
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
   auto db = std::make_unique<Db>();
   db->path = path;
-  int rc = sqlite3_open_v2(path.c_str(), &db->conn,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db->conn,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) return db->Error("cannot open", rc);
   sqlite3_busy_timeout(db->conn, 5000);
   sqlite3_extended_result_codes(db->conn, 1);
@@ -153,8 +154,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
   SB_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = FULL", "cannot set synchronous"));
 
   if (tables == 0) {
-    SB_RETURN_IF_ERROR(InTransaction(*db, "cannot create the schema",
-                                     [&] { return db->Exec(kSchemaV1, "cannot create the schema"); }));
+    SB_RETURN_IF_ERROR(InTransaction(*db, "cannot create the schema", [&] {
+      return db->Exec(kSchemaV1, "cannot create the schema");
+    }));
   } else {
     if (!has_meta) {
       return Status::FailedPrecondition("state file \"" + path +
@@ -174,8 +176,8 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
     }
     if (rc != SQLITE_DONE) return db->Error("cannot read meta", rc);
     if (application != "statusbridge") {
-      return Status::FailedPrecondition("state file \"" + path +
-                                        "\" is not a statusbridge state database; refusing to use it");
+      return Status::FailedPrecondition(
+          "state file \"" + path + "\" is not a statusbridge state database; refusing to use it");
     }
     if (version > kStateSchemaVersion) {
       return Status::FailedPrecondition(
@@ -355,7 +357,8 @@ Result<std::optional<Watermark>> StateStore::GetWatermark(const std::string& met
   if (rc != SQLITE_ROW) return db_->Error("cannot read watermark", rc);
   Watermark w;
   w.bucket = FromUnixSeconds(sqlite3_column_int64(st.get(), 0));
-  if (sqlite3_column_type(st.get(), 1) != SQLITE_NULL) w.last_value = sqlite3_column_double(st.get(), 1);
+  if (sqlite3_column_type(st.get(), 1) != SQLITE_NULL)
+    w.last_value = sqlite3_column_double(st.get(), 1);
   return std::optional<Watermark>(w);
 }
 

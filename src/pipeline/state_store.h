@@ -40,8 +40,8 @@ struct OutboxItem {
 };
 
 struct Watermark {
-  SystemTime bucket;                  // newest bucket processed
-  std::optional<double> last_value;   // last value published (no_data: hold)
+  SystemTime bucket;                 // newest bucket processed
+  std::optional<double> last_value;  // last value published (no_data: hold)
 };
 
 struct PendingPoint {
@@ -76,8 +76,9 @@ class StateStore {
   Result<std::vector<OutboxItem>> Due(int max, SystemTime now);
 
   // Outcomes. Each runs in one transaction.
-  Status Acknowledge(const std::vector<OutboxItem>& items, SystemTime now);  // 2xx: delete, remember
-  Status Reject(const std::vector<OutboxItem>& items);                        // permanent 4xx: delete
+  Status Acknowledge(const std::vector<OutboxItem>& items,
+                     SystemTime now);                   // 2xx: delete, remember
+  Status Reject(const std::vector<OutboxItem>& items);  // permanent 4xx: delete
   Status Defer(const std::vector<OutboxItem>& items, SystemTime next_attempt);  // retry later
 
   // Number of points waiting in the outbox.
@@ -93,7 +94,7 @@ class StateStore {
   // The acknowledged value for one bucket (tests, diagnostics).
   Result<std::optional<double>> PublishedValue(const std::string& metric_id, SystemTime bucket);
 
- // The SQLite connection; defined in state_store.cc (public only so file-local helpers can
+  // The SQLite connection; defined in state_store.cc (public only so file-local helpers can
   // take it).
   struct Db;
 

@@ -24,10 +24,13 @@ TEST(ParseDurationTest, AcceptsEveryUnitAndCombinations) {
 
 TEST(ParseDurationTest, RejectsBadText) {
   EXPECT_THAT(ParseDuration(""), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty")));
-  EXPECT_THAT(ParseDuration("5x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown unit")));
-  EXPECT_THAT(ParseDuration("m"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a number")));
+  EXPECT_THAT(ParseDuration("5x"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown unit")));
+  EXPECT_THAT(ParseDuration("m"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a number")));
   EXPECT_THAT(ParseDuration("-5m"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("-5m")));
-  EXPECT_THAT(ParseDuration("1h30"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit")));
+  EXPECT_THAT(ParseDuration("1h30"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit")));
 }
 
 TEST(FormatDurationTest, UsesLargestExactUnit) {
@@ -51,15 +54,17 @@ TEST(Iso8601Test, RoundTripsAndAcceptsVariants) {
   SystemTime t = FromUnixSeconds(1440938160);  // 2015-08-30T12:36:00Z
   EXPECT_EQ(FormatIso8601(t), "2015-08-30T12:36:00Z");
   EXPECT_EQ(FormatAmzDate(t), "20150830T123600Z");
-  for (const char* s : {"2015-08-30T12:36:00Z", "2015-08-30T12:36:00.999Z", "2015-08-30 12:36:00.000",
-                        "2015-08-30T14:36:00+02:00", "2015-08-30T12:36:00"}) {
+  for (const char* s :
+       {"2015-08-30T12:36:00Z", "2015-08-30T12:36:00.999Z", "2015-08-30 12:36:00.000",
+        "2015-08-30T14:36:00+02:00", "2015-08-30T12:36:00"}) {
     auto parsed = ParseIso8601(s);
     ASSERT_OK(parsed);
     EXPECT_EQ(*parsed, t) << s;
   }
   for (const char* s : {"", "2015-08-30", "2015-13-30T12:36:00Z", "2015-02-30T12:36:00Z",
                         "2015-08-30T12:36:00Zjunk", "2015-08-30T12:36:00.Z"}) {
-    EXPECT_THAT(ParseIso8601(s), StatusIs(StatusCode::kInvalidArgument, HasSubstr("timestamp"))) << s;
+    EXPECT_THAT(ParseIso8601(s), StatusIs(StatusCode::kInvalidArgument, HasSubstr("timestamp")))
+        << s;
   }
 }
 

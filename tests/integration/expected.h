@@ -4,15 +4,14 @@
 // generator's per-minute data (tools/sandbox/traffic.h GeneratedMinute) with plain arithmetic:
 // independent of the sandbox's CloudWatch aggregation and of statusbridge's pipeline.
 
-#include <cstdint>
-#include <map>
-#include <optional>
-#include <string>
+#include <gtest/gtest.h>
 
 #include <chrono>
-
-#include <gtest/gtest.h>
+#include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "traffic.h"
 
@@ -66,7 +65,8 @@ inline std::string DemoConfig(const std::string& state_path, const std::string& 
   region: "us-east-1"
   endpoint_url: "${SANDBOX_URL}"
 state:
-  path: ")" + state_path +
+  path: ")" +
+         state_path +
          R"("
 schedule:
   interval: 10s
@@ -74,7 +74,8 @@ defaults:
   period: 60s
   delay: 120s
   lookback: 10m
-  backfill: )" + backfill +
+  backfill: )" +
+         backfill +
          R"(
 metrics:
   - name: request-volume
@@ -162,7 +163,8 @@ inline void ExpectExactDemoPoints(const nlohmann::json& stored, int64_t t0, int6
     ASSERT_TRUE(stored.contains(m.id)) << stored.dump().substr(0, 500);
     ASSERT_FALSE(stored[m.id].empty());
     int64_t first = stored[m.id].front()["timestamp"].get<int64_t>();
-    EXPECT_TRUE(first >= AlignUp(t0 - backfill, m.period) && first <= AlignUp(t1 - backfill, m.period))
+    EXPECT_TRUE(first >= AlignUp(t0 - backfill, m.period) &&
+                first <= AlignUp(t1 - backfill, m.period))
         << "first bucket " << first;
     ExpectExactMetric(stored[m.id], m, first, t0, t1);
   }

@@ -2,11 +2,10 @@
 // Each test asserts that the final stored points equal the expected ones exactly, and the
 // sandbox's request log shows the Statuspage rate was never exceeded.
 
-#include <signal.h>
-#include <sqlite3.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
 
 #include <fstream>
 #include <sstream>
@@ -68,8 +67,9 @@ class FaultTest : public ::testing::Test {
     return dir_.File("config.yaml");
   }
   ProcessResult Once(const std::string& backfill = "30m") {
-    return RunProcess({StatusbridgeBinary(), "once", "-c", WriteConfig(backfill), "--timeout", "3m"},
-                      SandboxEnv(sandbox_));
+    return RunProcess(
+        {StatusbridgeBinary(), "once", "-c", WriteConfig(backfill), "--timeout", "3m"},
+        SandboxEnv(sandbox_));
   }
   void Fault(const nlohmann::json& spec) { sandbox_.Post("/_sandbox/faults", spec); }
 
@@ -211,7 +211,8 @@ TEST_F(FaultTest, RestartAfterTwoHourOutageRepairsTheGapFromTheWatermark) {
     int64_t first = stored[m.id].front()["timestamp"].get<int64_t>();
     int64_t expected_first_0 = LastSettled(t0, m.period, 120) - 7200 + m.period;
     int64_t expected_first_1 = LastSettled(t1, m.period, 120) - 7200 + m.period;
-    EXPECT_TRUE(first >= expected_first_0 - m.period && first <= expected_first_1) << m.id << " " << first;
+    EXPECT_TRUE(first >= expected_first_0 - m.period && first <= expected_first_1)
+        << m.id << " " << first;
     ExpectExactMetric(stored[m.id], m, first, t0, t1);
   }
   // Two hours of 1-minute buckets fit in one GetMetricData call per window.
@@ -220,9 +221,10 @@ TEST_F(FaultTest, RestartAfterTwoHourOutageRepairsTheGapFromTheWatermark) {
 
 TEST_F(FaultTest, StatelessRunTakesTheWatermarkFromStatuspage) {
   int64_t t0 = NowSeconds();
-  ProcessResult r = RunProcess(
-      {StatusbridgeBinary(), "once", "-c", (dir_.Write("s.yaml", DemoConfig("none", "1h")), dir_.File("s.yaml"))},
-      SandboxEnv(sandbox_));
+  ProcessResult r =
+      RunProcess({StatusbridgeBinary(), "once", "-c",
+                  (dir_.Write("s.yaml", DemoConfig("none", "1h")), dir_.File("s.yaml"))},
+                 SandboxEnv(sandbox_));
   int64_t t1 = NowSeconds();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ExpectExactDemoPoints(sandbox_.Get("/_sandbox/points"), t0, t1, 3600);
@@ -263,7 +265,9 @@ class DaemonTest : public FaultTest {
     for (int i = 0; i < seconds * 20; ++i) {
       std::string log = DaemonLog();
       int count = 0;
-      for (size_t p = log.find("cycle metrics="); p != std::string::npos; p = log.find("cycle metrics=", p + 1)) ++count;
+      for (size_t p = log.find("cycle metrics="); p != std::string::npos;
+           p = log.find("cycle metrics=", p + 1))
+        ++count;
       if (count >= n) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

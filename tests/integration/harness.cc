@@ -37,7 +37,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const EnvVars& env, const std:
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<std::string> env_strings;
   EnvVars full = env;
-  if (const char* path = std::getenv("PATH"); path != nullptr && !full.count("PATH")) full["PATH"] = path;
+  if (const char* path = std::getenv("PATH"); path != nullptr && !full.count("PATH"))
+    full["PATH"] = path;
   // Sanitizer settings pass through so child processes of an asan build report the same way.
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"}) {
     if (const char* v = std::getenv(name); v != nullptr && !full.count(name)) full[name] = v;
@@ -51,7 +52,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const EnvVars& env, const std:
   pid_t pid = -1;
   int rc = posix_spawn(&pid, argv_c[0], &actions, nullptr, argv_c.data(), env_c.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + " failed: " + std::to_string(rc));
+  if (rc != 0)
+    throw std::runtime_error("posix_spawn " + argv[0] + " failed: " + std::to_string(rc));
   return pid;
 }
 
@@ -86,8 +88,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const EnvVars& en
 }
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const EnvVars& env,
-                                     const std::string& stdout_path,
-                                     const std::string& stderr_path)
+                                     const std::string& stdout_path, const std::string& stderr_path)
     : pid_(Spawn(argv, env, stdout_path, stderr_path)) {}
 
 BackgroundProcess::~BackgroundProcess() {
@@ -133,12 +134,24 @@ void TempDir::Write(const std::string& name, const std::string& content) const {
 }
 
 Sandbox::Sandbox(std::vector<std::string> extra_args) {
-  std::vector<std::string> argv = {SandboxBinary(),     "--host",          "127.0.0.1",
-                                   "--port",            "0",               "--port-file",
-                                   dir_.File("port"),   "--log",           log_path(),
-                                   "--quiet",           "--access-key-id", kAccessKeyId,
-                                   "--secret-access-key", kSecretAccessKey, "--api-key",
-                                   kApiKey,             "--page-id",       kPageId};
+  std::vector<std::string> argv = {SandboxBinary(),
+                                   "--host",
+                                   "127.0.0.1",
+                                   "--port",
+                                   "0",
+                                   "--port-file",
+                                   dir_.File("port"),
+                                   "--log",
+                                   log_path(),
+                                   "--quiet",
+                                   "--access-key-id",
+                                   kAccessKeyId,
+                                   "--secret-access-key",
+                                   kSecretAccessKey,
+                                   "--api-key",
+                                   kApiKey,
+                                   "--page-id",
+                                   kPageId};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<BackgroundProcess>(argv, EnvVars{}, dir_.File("stdout"),
                                                  dir_.File("stderr"));
@@ -164,9 +177,9 @@ nlohmann::json Sandbox::Get(const std::string& path) const {
   req.headers = {{"Connection", "close"}};  // no keep-alive: the sandbox stops without waiting
   auto resp = client.Send(req);
   if (!resp.ok() || resp->status != 200) {
-    throw std::runtime_error("GET " + path + " failed: " +
-                             (resp.ok() ? std::to_string(resp->status) + " " + resp->body
-                                        : resp.status().ToString()));
+    throw std::runtime_error(
+        "GET " + path + " failed: " +
+        (resp.ok() ? std::to_string(resp->status) + " " + resp->body : resp.status().ToString()));
   }
   return nlohmann::json::parse(resp->body);
 }
@@ -180,9 +193,9 @@ nlohmann::json Sandbox::Post(const std::string& path, const nlohmann::json& body
   req.body = body.dump();
   auto resp = client.Send(req);
   if (!resp.ok() || resp->status >= 300) {
-    throw std::runtime_error("POST " + path + " failed: " +
-                             (resp.ok() ? std::to_string(resp->status) + " " + resp->body
-                                        : resp.status().ToString()));
+    throw std::runtime_error(
+        "POST " + path + " failed: " +
+        (resp.ok() ? std::to_string(resp->status) + " " + resp->body : resp.status().ToString()));
   }
   return resp->body.empty() ? nlohmann::json() : nlohmann::json::parse(resp->body);
 }
@@ -195,9 +208,9 @@ nlohmann::json Sandbox::Delete(const std::string& path) const {
   req.headers = {{"Connection", "close"}};
   auto resp = client.Send(req);
   if (!resp.ok() || resp->status >= 300) {
-    throw std::runtime_error("DELETE " + path + " failed: " +
-                             (resp.ok() ? std::to_string(resp->status) + " " + resp->body
-                                        : resp.status().ToString()));
+    throw std::runtime_error(
+        "DELETE " + path + " failed: " +
+        (resp.ok() ? std::to_string(resp->status) + " " + resp->body : resp.status().ToString()));
   }
   return resp->body.empty() ? nlohmann::json() : nlohmann::json::parse(resp->body);
 }

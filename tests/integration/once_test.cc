@@ -125,9 +125,9 @@ TEST_F(OnceTest, UnsetEnvironmentVariableIsNamed) {
 TEST_F(OnceTest, CheckConfigValidatesEveryExample) {
   for (const char* name : {"sandbox.yaml", "production.yaml"}) {
     EnvVars env = SandboxEnv(sandbox_);
-    ProcessResult r = RunProcess(
-        {StatusbridgeBinary(), "check-config", "-c", std::string(SB_SOURCE_DIR) + "/examples/" + name},
-        env);
+    ProcessResult r = RunProcess({StatusbridgeBinary(), "check-config", "-c",
+                                  std::string(SB_SOURCE_DIR) + "/examples/" + name},
+                                 env);
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
     EXPECT_THAT(r.out, HasSubstr("OK")) << name;
   }

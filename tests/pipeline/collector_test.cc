@@ -61,7 +61,8 @@ TEST(ComputeBucketValuesTest, RatioFromAlignedSumsWithMissingErrorsAsZero) {
   int undefined = 0;
   auto points = ComputeBucketValues(m, Compile(m), {T(kBase), T(kBase + 180)}, {&requests, &errors},
                                     std::nullopt, &undefined);
-  EXPECT_EQ(points, (std::vector<Point>{{T(kBase), 100.0}, {T(kBase + 60), 99.0}, {T(kBase + 120), 100.0}}));
+  EXPECT_EQ(points, (std::vector<Point>{
+                        {T(kBase), 100.0}, {T(kBase + 60), 99.0}, {T(kBase + 120), 100.0}}));
   EXPECT_EQ(undefined, 0);
 }
 
@@ -85,12 +86,15 @@ TEST(ComputeBucketValuesTest, DivisionByZeroFollowsNoDataPolicy) {
     std::vector<Point> want;
   } cases[] = {
       {{NoDataPolicy::Kind::kSkip, 0}, {{T(kBase), 99.0}, {T(kBase + 120), 100.0}}},
-      {{NoDataPolicy::Kind::kHold, 0}, {{T(kBase), 99.0}, {T(kBase + 60), 99.0}, {T(kBase + 120), 100.0}}},
-      {{NoDataPolicy::Kind::kValue, 100}, {{T(kBase), 99.0}, {T(kBase + 60), 100.0}, {T(kBase + 120), 100.0}}},
+      {{NoDataPolicy::Kind::kHold, 0},
+       {{T(kBase), 99.0}, {T(kBase + 60), 99.0}, {T(kBase + 120), 100.0}}},
+      {{NoDataPolicy::Kind::kValue, 100},
+       {{T(kBase), 99.0}, {T(kBase + 60), 100.0}, {T(kBase + 120), 100.0}}},
   };
   for (const auto& c : cases) {
     MetricConfig m = Reliability(c.policy);
-    EXPECT_EQ(ComputeBucketValues(m, Compile(m), w, {&requests, &errors}, std::nullopt, nullptr), c.want);
+    EXPECT_EQ(ComputeBucketValues(m, Compile(m), w, {&requests, &errors}, std::nullopt, nullptr),
+              c.want);
   }
 }
 
@@ -113,7 +117,8 @@ TEST(ComputeBucketValuesTest, NonFiniteInputIsUndefined) {
   m.queries = {Query("value", "M", "Average")};
   m.expression = "value";
   auto s = Series({{kBase, std::nan("")}, {kBase + 60, 3.5}});
-  auto points = ComputeBucketValues(m, Compile(m), {T(kBase), T(kBase + 120)}, {&s}, std::nullopt, nullptr);
+  auto points =
+      ComputeBucketValues(m, Compile(m), {T(kBase), T(kBase + 120)}, {&s}, std::nullopt, nullptr);
   EXPECT_EQ(points, (std::vector<Point>{{T(kBase + 60), 3.5}}));
 }
 
@@ -131,9 +136,9 @@ MetricConfig Single(const std::string& name, const std::string& metric, Seconds 
 }
 
 TEST(CollectorTest, MetricsWithEqualWindowsShareOneCallAndSharedQueriesAreReadOnce) {
-  std::vector<MetricConfig> metrics = {Single("requests", "RequestCount", Seconds(60), Seconds(3600)),
-                                       Reliability(),
-                                       Single("slow", "Other", Seconds(300), Seconds(3600))};
+  std::vector<MetricConfig> metrics = {
+      Single("requests", "RequestCount", Seconds(60), Seconds(3600)), Reliability(),
+      Single("slow", "Other", Seconds(300), Seconds(3600))};
   metrics[1].period = Seconds(60);
   metrics[1].backfill = Seconds(3600);
   FakeCloudWatchClient cw;
@@ -152,9 +157,11 @@ TEST(CollectorTest, MetricsWithEqualWindowsShareOneCallAndSharedQueriesAreReadOn
 }
 
 TEST(CollectorTest, PublishesEverySettledBucketInBackfillStampedWithBucketStart) {
-  std::vector<MetricConfig> metrics = {Single("requests", "RequestCount", Seconds(60), Seconds(600))};
+  std::vector<MetricConfig> metrics = {
+      Single("requests", "RequestCount", Seconds(60), Seconds(600))};
   FakeCloudWatchClient cw;
-  for (int64_t t = kBase - 3600; t < kBase + 3600; t += 60) cw.Set("RequestCount", "Sum", T(t), double(t % 997));
+  for (int64_t t = kBase - 3600; t < kBase + 3600; t += 60)
+    cw.Set("RequestCount", "Sum", T(t), double(t % 997));
   auto collector = Collector::Create(metrics, cw);
   ASSERT_OK(collector);
   const SystemTime now = T(kBase + 30);
@@ -188,7 +195,8 @@ TEST(CollectorTest, InvalidQueryIsIsolatedFromItsWindowNeighbours) {
                                        Single("bad", "Bad", Seconds(60), Seconds(600))};
   FakeCloudWatchClient cw;
   cw.Set("Good", "Sum", T(kBase - 300), 7);
-  cw.FailWhenQueried("Bad", Status::InvalidArgument("GetMetricData: HTTP 400 InvalidParameterValue"));
+  cw.FailWhenQueried("Bad",
+                     Status::InvalidArgument("GetMetricData: HTTP 400 InvalidParameterValue"));
   auto collector = Collector::Create(metrics, cw);
   ASSERT_OK(collector);
   auto results = (*collector)->Collect(T(kBase), nullptr, nullptr);

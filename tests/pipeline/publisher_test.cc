@@ -31,8 +31,9 @@ class ScriptedStatuspage : public statuspage::StatuspageClient {
     times.push_back(clock_.Monotonic());
     for (const auto& m : data) {
       if (refused_.count(m.metric_id)) {
-        return SubmitResult{Outcome::kRejected, 404, std::nullopt,
-                            Status::NotFound("POST /pages/p/metrics/data: HTTP 404: metric not found")};
+        return SubmitResult{
+            Outcome::kRejected, 404, std::nullopt,
+            Status::NotFound("POST /pages/p/metrics/data: HTTP 404: metric not found")};
       }
     }
     if (script_.empty()) return SubmitResult{};
@@ -82,7 +83,8 @@ class PublisherTest : public ::testing::Test {
   }
 
   Publisher Make(int max_points = 3000) {
-    return Publisher(sp_, clock_, bucket_, half_, PublisherOptions{max_points, {Millis(1000), Millis(60000)}});
+    return Publisher(sp_, clock_, bucket_, half_,
+                     PublisherOptions{max_points, {Millis(1000), Millis(60000)}});
   }
   MonotonicTime In(Millis d) { return clock_.Monotonic() + d; }
 

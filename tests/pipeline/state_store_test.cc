@@ -1,11 +1,10 @@
 #include "pipeline/state_store.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
@@ -149,15 +148,16 @@ TEST_F(StateStoreTest, RefusesAnotherApplicationsDatabase) {
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   sqlite3_exec(db, "CREATE TABLE users (id INTEGER)", nullptr, nullptr, nullptr);
   sqlite3_close(db);
-  EXPECT_THAT(StateStore::Open(path_),
-              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("not a statusbridge state database")));
+  EXPECT_THAT(StateStore::Open(path_), StatusIs(StatusCode::kFailedPrecondition,
+                                                HasSubstr("not a statusbridge state database")));
 }
 
 TEST_F(StateStoreTest, RefusesANewerSchema) {
   Open().reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr, nullptr,
+               nullptr);
   sqlite3_close(db);
   EXPECT_THAT(StateStore::Open(path_), StatusIs(StatusCode::kFailedPrecondition, HasSubstr("99")));
 }
@@ -198,8 +198,9 @@ TEST_F(StateStoreTest, CrashMidTransactionLosesNothingCommitted) {
   if (pid == 0) {
     sqlite3* db = nullptr;
     sqlite3_open(path_.c_str(), &db);
-    sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT INTO outbox (metric_id, ts, value, enqueued_at) "
-                     "VALUES ('m', 60, 2.0, 0); DELETE FROM outbox WHERE ts = 0;",
+    sqlite3_exec(db,
+                 "BEGIN IMMEDIATE; INSERT INTO outbox (metric_id, ts, value, enqueued_at) "
+                 "VALUES ('m', 60, 2.0, 0); DELETE FROM outbox WHERE ts = 0;",
                  nullptr, nullptr, nullptr);
     _exit(0);  // no COMMIT, no close
   }
