@@ -38,10 +38,37 @@ struct StatuspageConfig {
   Seconds timeout{30};
 };
 
+// aws.logs: how Logs Insights queries are run.
+struct LogsConfig {
+  int max_concurrent_queries = 5;  // 1..100; queries in flight at once (account quota: 30-100)
+  Seconds query_timeout{120};      // per cycle, for all Logs Insights queries of the cycle
+};
+
+// An assumed role: `role_arn` with its options. Empty role_arn means "no role: the credential
+// chain's own identity".
+struct RoleConfig {
+  std::string role_arn;      // "arn:aws:iam::<12 digits>:role/<name>" (also arn:aws-cn, -us-gov)
+  std::string external_id;   // optional, 2-1224 chars
+  std::string session_name;  // optional, 2-64 chars [\w+=,.@-]; default "statusbridge"
+  Seconds duration{3600};    // 900s..43200s
+  friend bool operator==(const RoleConfig&, const RoleConfig&) = default;
+};
+
+// Where one query is read: the account (through a role) and the region. Resolved per query from
+// query > metric > aws section; region empty means AWS_REGION / AWS_DEFAULT_REGION at run time.
+struct AwsTarget {
+  std::string region;
+  RoleConfig role;
+  friend bool operator==(const AwsTarget&, const AwsTarget&) = default;
+};
+
 struct AwsConfig {
   std::string region;        // empty: AWS_REGION / AWS_DEFAULT_REGION
   std::string profile;       // empty: AWS_PROFILE / "default"
   std::string endpoint_url;  // empty: AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL / regional
+                             // (also used for Logs; STS has AWS_ENDPOINT_URL_STS)
+  RoleConfig role;           // aws.role_arn, aws.external_id, aws.session_name, aws.duration
+  LogsConfig logs;           // aws.logs.*
 };
 
 struct StateConfig {
@@ -66,10 +93,34 @@ struct NoDataPolicy {
   double value = 0;  // for kValue
 };
 
+// A `logs_insights:` query: one value per bucket from a Logs Insights query.
+struct LogsInsightsQueryConfig {
+  std::vector<std::string> log_groups;  // names or ARNs (1..50)
+  std::string query;                    // Logs Insights query language
+  std::string value_field;              // the result column holding the value
+  std::string time_field;               // the bin(...) column; empty only when one bucket per
+                                        // window (period == the window, see check-config)
+  int limit = 0;                        // StartQuery limit; 0: not sent
+};
+
+// A `cloudwatch_math:` query: a CloudWatch metric-math expression evaluated by GetMetricData
+// (e.g. "FILL(m1, 0)", "100 * (1 - m2 / m1)", "SEARCH('{AWS/ApplicationELB,LoadBalancer}
+// RequestCount', 'Sum')"), with the metrics it references under their ids.
+struct MathQueryConfig {
+  std::string expression;
+  std::vector<std::pair<std::string, aws::MetricStat>> metrics;  // id -> metric (period = metric's)
+};
+
 struct QueryConfig {
+  enum class Source { kCloudWatch, kCloudWatchMath, kLogsInsights };
+
   std::string name;            // an identifier usable in the expression; "value" for `cloudwatch:`
-  aws::MetricStat cloudwatch;  // period is the metric's period
+  Source source = Source::kCloudWatch;
+  aws::MetricStat cloudwatch;  // kCloudWatch; period is the metric's period
+  MathQueryConfig math;        // kCloudWatchMath
+  LogsInsightsQueryConfig logs;  // kLogsInsights
   MissingPolicy missing;
+  AwsTarget target;            // where it is read (query > metric > aws overrides)
 };
 
 struct MetricConfig {
