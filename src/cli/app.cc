@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <ostream>
 
-#include "aws/endpoints.h"
 
 namespace statusbridge::cli {
 
@@ -20,8 +19,6 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
   std::unique_ptr<App> app(new App(std::move(config), std::move(env), http, clock, stop));
   const pipeline::Config& c = app->config_;
 
-  SB_ASSIGN_OR_RETURN(std::string region, aws::ResolveRegion(c.aws.region, app->env_));
-
   if (c.state.stateless()) {
     SB_ASSIGN_OR_RETURN(app->store_, pipeline::StateStore::Open(":memory:"));
   } else {
@@ -29,18 +26,7 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
     SB_ASSIGN_OR_RETURN(app->store_, pipeline::StateStore::Open(c.state.path));
   }
 
-  // An explicit profile means the profile's keys (the SDKs skip the environment then).
-  std::vector<std::unique_ptr<aws::CredentialsProvider>> chain;
-  if (c.aws.profile.empty()) chain.push_back(aws::NewEnvironmentProvider(app->env_));
-  chain.push_back(aws::NewProfileProvider(app->env_, c.aws.profile));
-  app->credentials_ = aws::NewChainProvider(std::move(chain));
-
-  aws::CloudWatchOptions cw;
-  cw.region = region;
-  cw.endpoint =
-      aws::ResolveEndpoint("CLOUDWATCH", "monitoring", c.aws.endpoint_url, region, app->env_);
-  app->cloudwatch_ =
-      aws::NewCloudWatchClient(http, *app->credentials_, clock, DefaultRandom(), std::move(cw));
+  app->aws_ = std::make_unique<AwsClients>(app->config_.aws, app->env_, http, clock);
 
   app->statuspage_bucket_ =
       std::make_unique<TokenBucket>(clock, c.statuspage.requests_per_second, 1.0);
@@ -54,7 +40,7 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
   app->statuspage_ = statuspage::NewStatuspageClient(*app->statuspage_http_, clock, std::move(sp));
 
   SB_ASSIGN_OR_RETURN(app->collector_,
-                      pipeline::Collector::Create(app->config_.metrics, *app->cloudwatch_));
+                      pipeline::Collector::Create(app->config_.metrics, app->config_.aws.logs, *app->aws_));
   pipeline::PublisherOptions po;
   po.max_points_per_request = c.statuspage.max_points_per_request;
   std::function<bool()> should_stop = nullptr;

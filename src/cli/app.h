@@ -3,7 +3,8 @@
 // The composition root: the only place the object graph is built from a Config (aesthetics.md
 // C5). Everything below cli/ receives its collaborators by reference.
 //
-//   CurlHttpClient ─┬─ CloudWatchClient (SigV4, credentials chain) ── Collector
+//   CurlHttpClient ─┬─ AwsClients (credential chain, roles; CloudWatch and Logs Insights clients
+//                   │  per region and role) ── Collector
 //                   └─ RateLimitedHttpClient (key's TokenBucket) ── StatuspageClient ── Publisher
 //   StateStore (state.path, or in memory when stateless) ── Runner (collect, enqueue, drain)
 //
@@ -14,6 +15,7 @@
 
 #include "aws/cloudwatch_client.h"
 #include "aws/credentials.h"
+#include "cli/aws_clients.h"
 #include "cli/instance_lock.h"
 #include "core/clock.h"
 #include "core/env.h"
@@ -38,8 +40,9 @@ inline constexpr int kExitBadConfig = 2;
 class App {
  public:
   // Builds clients from `config`, takes the state file's instance lock and opens it (or an
-  // in-memory store in stateless mode). Fails when no AWS region can be resolved, the state file
-  // is locked by another instance, or it is not a usable statusbridge state file.
+  // in-memory store in stateless mode). Fails when the state file is locked by another instance
+  // or is not a usable statusbridge state file. (AWS regions and credentials are resolved on
+  // first use; a failure there fails the metrics that need them, with a clear error.)
   // `stop` (optional) interrupts waits in the publisher and the daemon loop.
   static Result<std::unique_ptr<App>> Create(pipeline::Config config, EnvLookup env,
                                              http::HttpClient& http, Clock& clock,
@@ -69,8 +72,7 @@ class App {
   StopToken* stop_;
   std::unique_ptr<InstanceLock> lock_;
   std::unique_ptr<pipeline::StateStore> store_;
-  std::unique_ptr<aws::CredentialsProvider> credentials_;
-  std::unique_ptr<aws::CloudWatchClient> cloudwatch_;
+  std::unique_ptr<AwsClients> aws_;
   std::unique_ptr<TokenBucket> statuspage_bucket_;
   std::unique_ptr<http::RateLimitedHttpClient> statuspage_http_;
   std::unique_ptr<statuspage::StatuspageClient> statuspage_;

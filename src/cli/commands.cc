@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "cli/app.h"
+#include "cli/iam_policy.h"
 #include "http/curl_http_client.h"
 #include "pipeline/config.h"
 
@@ -29,6 +31,26 @@ int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std
     out << "  " << m.name << " -> " << m.statuspage_metric_id << " (period "
         << FormatDuration(m.period) << ", delay " << FormatDuration(m.delay) << ", "
         << m.queries.size() << " quer" << (m.queries.size() == 1 ? "y" : "ies") << ")\n";
+  }
+  return kExitDelivered;
+}
+
+int IamPolicyCommand(const std::string& config_path, const std::string& role_arn,
+                     const EnvLookup& env, std::ostream& out, std::ostream& err) {
+  Result<pipeline::Config> config = Load(config_path, env, err);
+  if (!config.ok()) return kExitBadConfig;
+  std::vector<std::string> roles = ConfiguredRoles(*config);
+  if (!role_arn.empty() && std::find(roles.begin(), roles.end(), role_arn) == roles.end()) {
+    err << "statusbridge: --role " << role_arn << ": the config does not assume this role\n";
+    return kExitBadConfig;
+  }
+  out << IamPolicy(*config, role_arn).dump(2) << "\n";
+  if (role_arn.empty() && !roles.empty()) {
+    err << "statusbridge: this is the policy of the identity statusbridge runs as; each role it "
+           "assumes needs its own (and a trust policy allowing that identity):\n";
+    for (const std::string& r : roles) {
+      err << "  statusbridge iam-policy -c " << config_path << " --role " << r << "\n";
+    }
   }
   return kExitDelivered;
 }

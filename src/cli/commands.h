@@ -31,6 +31,11 @@ int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std
 int OnceCommand(const OnceOptions& options, const EnvLookup& env, std::ostream& out,
                 std::ostream& err);
 
+// Prints the least-privilege IAM policy (JSON) the config needs for the base identity, or for
+// `role_arn` (one of the roles it assumes). No network. 0, or 2 for a bad config / unknown role.
+int IamPolicyCommand(const std::string& config_path, const std::string& role_arn,
+                     const EnvLookup& env, std::ostream& out, std::ostream& err);
+
 // The daemon, until `stop` is requested (main.cc wires SIGTERM/SIGINT to it). 0 on a clean stop.
 int RunCommand(const std::string& config_path, const EnvLookup& env, StopToken& stop,
                std::ostream& err);

@@ -42,6 +42,11 @@ int main(int argc, char** argv) {
                  "print the points that would be published; send nothing to Statuspage");
   once->add_option("--timeout", timeout_text, "deadline for the whole cycle (e.g. 90s, 5m)");
 
+  std::string policy_config, policy_role;
+  auto* policy = app.add_subcommand("iam-policy", "Print the least-privilege IAM policy the config needs");
+  policy->add_option("-c,--config", policy_config, "config file")->required();
+  policy->add_option("--role", policy_role, "print the policy of this assumed role instead");
+
   std::string run_config;
   auto* run =
       app.add_subcommand("run", "Run as a daemon: a cycle every schedule.interval until SIGTERM");
@@ -59,6 +64,9 @@ int main(int argc, char** argv) {
   if (!*run) pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
   if (*check) {
     return statusbridge::cli::CheckConfigCommand(config_path, env, std::cout, std::cerr);
+  }
+  if (*policy) {
+    return statusbridge::cli::IamPolicyCommand(policy_config, policy_role, env, std::cout, std::cerr);
   }
   if (*once) {
     auto timeout = statusbridge::ParseDuration(timeout_text);

@@ -1,21 +1,71 @@
 #include "pipeline/collector.h"
 
 #include <cmath>
+#include <deque>
+#include <tuple>
 
 #include "pipeline/bucket_plan.h"
 
 namespace statusbridge::pipeline {
 namespace {
 
-// Two queries are the same CloudWatch read when every field that reaches the wire is equal.
-std::string QueryKey(const aws::MetricStat& s) {
+// Identifies an AWS target for grouping: equal keys share clients and calls.
+std::string TargetKey(const AwsTarget& t) {
+  return t.region + '\x1f' + t.role.role_arn + '\x1f' + t.role.external_id + '\x1f' +
+         t.role.session_name + '\x1f' + std::to_string(t.role.duration.count());
+}
+
+std::string StatKey(const aws::MetricStat& s) {
   std::string key = s.namespace_name + '\x1f' + s.metric_name + '\x1f' + s.stat + '\x1f' + s.unit +
                     '\x1f' + std::to_string(s.period.count());
   for (const auto& d : s.dimensions) key += '\x1e' + d.name + '\x1f' + d.value;
   return key;
 }
 
+// Two queries are the same CloudWatch read when everything that reaches the wire is equal.
+std::string QueryKey(const QueryConfig& q) {
+  if (q.source == QueryConfig::Source::kCloudWatch) return "s\x1d" + StatKey(q.cloudwatch);
+  std::string key = "m\x1d" + q.math.expression;
+  for (const auto& [id, stat] : q.math.metrics) key += '\x1d' + id + '\x1d' + StatKey(stat);
+  return key;
+}
+
+aws::MetricQuery ToMetricQuery(const QueryConfig& q, std::string id, Seconds period) {
+  aws::MetricQuery out;
+  out.id = std::move(id);
+  if (q.source == QueryConfig::Source::kCloudWatch) {
+    out.stat = q.cloudwatch;
+  } else {
+    out.expression = q.math.expression;
+    out.period = period;
+    out.inputs = q.math.metrics;
+  }
+  return out;
+}
+
+bool IsCloudWatch(const QueryConfig& q) {
+  return q.source == QueryConfig::Source::kCloudWatch ||
+         q.source == QueryConfig::Source::kCloudWatchMath;
+}
+
+struct QueryRef {
+  size_t metric;
+  size_t query;
+};
+
 }  // namespace
+
+// One cycle's reads: the series each metric query resolved to, and the first failure per metric.
+struct Collector::Plan {
+  std::vector<MetricResult>& results;
+  std::vector<std::vector<const aws::MetricSeries*>> inputs;  // [metric][query]
+  std::vector<Status> failed;                                 // [metric]
+  std::deque<aws::MetricSeries> storage;                      // stable addresses for inputs
+
+  void Fail(size_t metric, const Status& status) {
+    if (failed[metric].ok()) failed[metric] = status;
+  }
+};
 
 std::vector<statuspage::Point> ComputeBucketValues(
     const MetricConfig& metric, const Expression& expression, const TimeWindow& window,
@@ -68,7 +118,8 @@ std::vector<statuspage::Point> ComputeBucketValues(
 }
 
 Result<std::unique_ptr<Collector>> Collector::Create(const std::vector<MetricConfig>& metrics,
-                                                     aws::CloudWatchClient& cloudwatch) {
+                                                     const LogsConfig& logs,
+                                                     SourceClients& clients) {
   std::vector<Expression> expressions;
   expressions.reserve(metrics.size());
   for (const MetricConfig& m : metrics) {
@@ -78,83 +129,187 @@ Result<std::unique_ptr<Collector>> Collector::Create(const std::vector<MetricCon
     if (!e.ok()) return e.status().WithContext("metric \"" + m.name + "\"");
     expressions.push_back(std::move(e).value());
   }
-  return std::unique_ptr<Collector>(new Collector(metrics, cloudwatch, std::move(expressions)));
+  return std::unique_ptr<Collector>(new Collector(metrics, logs, clients, std::move(expressions)));
 }
 
-Collector::Collector(const std::vector<MetricConfig>& metrics, aws::CloudWatchClient& cloudwatch,
-                     std::vector<Expression> expressions)
-    : metrics_(metrics), cloudwatch_(cloudwatch), expressions_(std::move(expressions)) {}
+Collector::Collector(const std::vector<MetricConfig>& metrics, const LogsConfig& logs,
+                     SourceClients& clients, std::vector<Expression> expressions)
+    : metrics_(metrics), logs_(logs), clients_(clients), expressions_(std::move(expressions)) {}
 
 std::vector<MetricResult> Collector::Collect(SystemTime now, const MemoryLookup& memory,
-                                             CollectReport* report) {
+                                             CollectReport* report,
+                                             const std::function<bool()>& should_stop) {
+  CollectReport local;
+  CollectReport& r = report != nullptr ? *report : local;
   std::vector<MetricResult> results(metrics_.size());
-  // Group metrics by the window they need; equal windows share GetMetricData calls.
-  std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> groups;
+  std::vector<MetricMemory> memories(metrics_.size());
+  Plan plan{results, {}, std::vector<Status>(metrics_.size()), {}};
+  plan.inputs.resize(metrics_.size());
   for (size_t i = 0; i < metrics_.size(); ++i) {
     const MetricConfig& m = metrics_[i];
-    MetricMemory mem = memory ? memory(m) : MetricMemory{};
-    TimeWindow w = PlanBucketWindow(
-        now, BucketWindowInputs{m.period, m.delay, m.lookback, m.backfill, mem.watermark});
+    memories[i] = memory ? memory(m) : MetricMemory{};
     results[i].metric = &m;
-    results[i].window = w;
-    if (w.empty()) continue;
-    groups[{ToUnixSeconds(w.start), ToUnixSeconds(w.end)}].push_back(i);
+    results[i].window = PlanBucketWindow(
+        now, BucketWindowInputs{m.period, m.delay, m.lookback, m.backfill, memories[i].watermark});
+    plan.inputs[i].assign(m.queries.size(), nullptr);
   }
-  for (const auto& [key, members] : groups) {
-    TimeWindow window{FromUnixSeconds(key.first), FromUnixSeconds(key.second)};
-    if (report != nullptr) ++report->windows;
-    ReadGroup(window, members, memory, results, report);
+
+  ReadCloudWatch(plan, &r);
+  ReadLogs(plan, &r, should_stop);
+
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    MetricResult& res = results[i];
+    if (!plan.failed[i].ok()) {
+      res.status = plan.failed[i];
+      ++r.metrics_failed;
+      continue;
+    }
+    if (res.window.empty()) continue;
+    res.points = ComputeBucketValues(metrics_[i], expressions_[i], res.window, plan.inputs[i],
+                                     memories[i].last_value, &res.undefined_buckets);
   }
   return results;
 }
 
-void Collector::ReadGroup(const TimeWindow& window, const std::vector<size_t>& members,
-                          const MemoryLookup& memory, std::vector<MetricResult>& results,
-                          CollectReport* report) {
-  // Distinct queries of the group, and for each metric query its index among them.
-  std::vector<aws::MetricQuery> queries;
-  std::map<std::string, size_t> index_of;
-  std::vector<std::vector<size_t>> query_index(members.size());
-  for (size_t k = 0; k < members.size(); ++k) {
-    for (const QueryConfig& q : metrics_[members[k]].queries) {
-      std::string key = QueryKey(q.cloudwatch);
-      auto [it, inserted] = index_of.emplace(key, queries.size());
-      if (inserted) {
-        queries.push_back(aws::MetricQuery{std::to_string(queries.size()), q.cloudwatch});
-      }
-      query_index[k].push_back(it->second);
+void Collector::ReadCloudWatch(Plan& plan, CollectReport* report) {
+  // (target, window) -> the metric queries read there.
+  struct Group {
+    const AwsTarget* target;
+    TimeWindow window;
+    std::vector<QueryRef> refs;
+  };
+  std::map<std::tuple<std::string, int64_t, int64_t>, Group> groups;
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    const TimeWindow& w = plan.results[i].window;
+    if (w.empty()) continue;
+    for (size_t q = 0; q < metrics_[i].queries.size(); ++q) {
+      const QueryConfig& query = metrics_[i].queries[q];
+      if (!IsCloudWatch(query)) continue;
+      auto key = std::make_tuple(TargetKey(query.target), ToUnixSeconds(w.start), ToUnixSeconds(w.end));
+      Group& g = groups[key];
+      g.target = &query.target;
+      g.window = w;
+      g.refs.push_back({i, q});
     }
   }
-  if (report != nullptr) report->queries += static_cast<int>(queries.size());
 
-  aws::CloudWatchStats stats;
-  Result<std::vector<aws::MetricSeries>> series =
-      cloudwatch_.GetMetricData(queries, window, &stats);
-  if (report != nullptr) {
-    report->cloudwatch.calls += stats.calls;
-    report->cloudwatch.throttled += stats.throttled;
-    report->cloudwatch.datapoints += stats.datapoints;
-  }
-  if (!series.ok() && series.status().code() == StatusCode::kInvalidArgument &&
-      members.size() > 1) {
-    // One metric's bad query (e.g. a unit CloudWatch rejects) must not starve the others:
-    // read each metric on its own to isolate it.
-    for (size_t member : members) ReadGroup(window, {member}, memory, results, report);
-    return;
-  }
-  for (size_t k = 0; k < members.size(); ++k) {
-    MetricResult& r = results[members[k]];
-    const MetricConfig& m = metrics_[members[k]];
-    if (!series.ok()) {
-      r.status = series.status();
-      if (report != nullptr) ++report->metrics_failed;
+  // Reads `refs` in one call; on InvalidArgument with several metrics, re-reads each alone.
+  std::function<void(aws::CloudWatchClient&, const TimeWindow&, const std::vector<QueryRef>&)> read =
+      [&](aws::CloudWatchClient& client, const TimeWindow& window, const std::vector<QueryRef>& refs) {
+        std::vector<aws::MetricQuery> queries;
+        std::map<std::string, size_t> index_of;
+        std::vector<size_t> ref_index;
+        for (const QueryRef& ref : refs) {
+          const MetricConfig& m = metrics_[ref.metric];
+          const QueryConfig& q = m.queries[ref.query];
+          auto [it, inserted] = index_of.emplace(QueryKey(q), queries.size());
+          if (inserted) queries.push_back(ToMetricQuery(q, std::to_string(queries.size()), m.period));
+          ref_index.push_back(it->second);
+        }
+        report->queries += static_cast<int>(queries.size());
+        Result<std::vector<aws::MetricSeries>> series =
+            client.GetMetricData(queries, window, &report->cloudwatch);
+        if (!series.ok()) {
+          std::map<size_t, std::vector<QueryRef>> by_metric;
+          for (const QueryRef& ref : refs) by_metric[ref.metric].push_back(ref);
+          if (series.status().code() == StatusCode::kInvalidArgument && by_metric.size() > 1) {
+            // One metric's bad query (e.g. a unit CloudWatch rejects) must not starve the others.
+            for (const auto& [metric, own] : by_metric) read(client, window, own);
+            return;
+          }
+          for (const QueryRef& ref : refs) plan.Fail(ref.metric, series.status());
+          return;
+        }
+        std::vector<const aws::MetricSeries*> stored(series->size());
+        for (size_t k = 0; k < series->size(); ++k) {
+          plan.storage.push_back(std::move((*series)[k]));
+          stored[k] = &plan.storage.back();
+        }
+        for (size_t k = 0; k < refs.size(); ++k) {
+          plan.inputs[refs[k].metric][refs[k].query] = stored[ref_index[k]];
+        }
+      };
+
+  for (auto& [key, group] : groups) {
+    ++report->windows;
+    Result<aws::CloudWatchClient*> client = clients_.CloudWatch(*group.target);
+    if (!client.ok()) {
+      for (const QueryRef& ref : group.refs) plan.Fail(ref.metric, client.status());
       continue;
     }
-    std::vector<const aws::MetricSeries*> inputs;
-    for (size_t qi : query_index[k]) inputs.push_back(&(*series)[qi]);
-    MetricMemory mem = memory ? memory(m) : MetricMemory{};
-    r.points = ComputeBucketValues(m, expressions_[members[k]], window, inputs, mem.last_value,
-                                   &r.undefined_buckets);
+    read(**client, group.window, group.refs);
+  }
+}
+
+void Collector::ReadLogs(Plan& plan, CollectReport* report,
+                         const std::function<bool()>& should_stop) {
+  struct Run {
+    const AwsTarget* target;
+    std::vector<aws::LogsQuery> queries;
+    std::map<std::string, size_t> index_of;
+    std::vector<std::pair<QueryRef, size_t>> refs;  // metric query -> index in queries
+  };
+  std::map<std::string, Run> runs;
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    const TimeWindow& w = plan.results[i].window;
+    if (w.empty()) continue;
+    for (size_t q = 0; q < metrics_[i].queries.size(); ++q) {
+      const QueryConfig& query = metrics_[i].queries[q];
+      if (query.source != QueryConfig::Source::kLogsInsights) continue;
+      Run& run = runs[TargetKey(query.target)];
+      run.target = &query.target;
+      std::string key = query.logs.query + '\x1d' + std::to_string(ToUnixSeconds(w.start)) + '\x1d' +
+                        std::to_string(ToUnixSeconds(w.end)) + '\x1d' +
+                        std::to_string(query.logs.limit);
+      for (const std::string& g : query.logs.log_groups) key += '\x1e' + g;
+      auto [it, inserted] = run.index_of.emplace(key, run.queries.size());
+      if (inserted) {
+        aws::LogsQuery lq;
+        lq.name = metrics_[i].name + "." + query.name;
+        lq.log_groups = query.logs.log_groups;
+        lq.query_string = query.logs.query;
+        lq.window = w;
+        lq.limit = query.logs.limit;
+        run.queries.push_back(std::move(lq));
+      }
+      run.refs.push_back({QueryRef{i, q}, it->second});
+    }
+  }
+
+  for (auto& [key, run] : runs) {
+    report->logs_queries += static_cast<int>(run.queries.size());
+    Result<aws::LogsInsightsClient*> client = clients_.Logs(*run.target);
+    if (!client.ok()) {
+      for (const auto& [ref, index] : run.refs) plan.Fail(ref.metric, client.status());
+      continue;
+    }
+    aws::LogsRunControl control;
+    control.timeout = std::chrono::duration_cast<Millis>(logs_.query_timeout);
+    control.should_stop = should_stop;
+    std::vector<Result<aws::LogsQueryResult>> results =
+        (*client)->RunQueries(run.queries, control, &report->logs);
+    for (const auto& [ref, index] : run.refs) {
+      const MetricConfig& m = metrics_[ref.metric];
+      const QueryConfig& q = m.queries[ref.query];
+      if (index >= results.size() || !results[index].ok()) {
+        plan.Fail(ref.metric, index < results.size() ? results[index].status()
+                                                      : Status::Internal("Logs Insights: no result"));
+        continue;
+      }
+      aws::LogsPointsSpec spec;
+      spec.value_field = q.logs.value_field;
+      spec.time_field = q.logs.time_field;
+      spec.period = m.period;
+      spec.window = plan.results[ref.metric].window;
+      Result<aws::LogsPoints> points = aws::LogsRowsToPoints(results[index]->rows, spec);
+      if (!points.ok()) {
+        plan.Fail(ref.metric, points.status().WithContext("Logs Insights query \"" +
+                                                          run.queries[index].name + "\""));
+        continue;
+      }
+      plan.storage.push_back(aws::MetricSeries{q.name, std::move(points->values)});
+      plan.inputs[ref.metric][ref.query] = &plan.storage.back();
+    }
   }
 }
 

@@ -2,22 +2,29 @@
 
 // The Collector turns configured metrics into settled, bucket-stamped points.
 //
-// For each metric it plans the window of buckets to read (bucket_plan.h), groups metrics whose
-// windows are equal, and reads every query of a group in one GetMetricData call (the client
-// splits at 500 queries); identical queries shared by several metrics are read once. It then
-// evaluates each metric's expression per bucket with each query's missing-data policy and the
-// metric's no_data policy (ComputeBucketValues). Nothing undefined is ever published as a number.
+// For each metric it plans the window of buckets to read (bucket_plan.h). Then:
+//  - CloudWatch (metric and metric-math queries): queries are grouped by (AWS target, window) and
+//    each group is read in one GetMetricData() call (the client splits at 500 queries); identical
+//    queries shared by several metrics are read once. A group that fails with InvalidArgument is
+//    re-read metric by metric, so one bad query does not starve its neighbours.
+//  - Logs Insights: every distinct (target, log groups, query, window) runs once; all of a
+//    target's queries run together under aws.logs.max_concurrent_queries and one overall
+//    deadline (aws.logs.query_timeout); rows become one value per bucket (LogsRowsToPoints).
+// Each metric's expression is then evaluated per bucket with each query's missing-data policy and
+// the metric's no_data policy (ComputeBucketValues). Nothing undefined is published as a number.
 //
-// One failing group does not stop the others: its metrics carry the error in MetricResult.status.
+// One failing query fails only the metrics that use it (MetricResult.status); the others publish.
 // Not thread-safe; owned by the runner.
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "aws/cloudwatch_client.h"
+#include "aws/logs_client.h"
 #include "pipeline/config.h"
 #include "pipeline/expression.h"
 #include "statuspage/statuspage_client.h"
@@ -29,27 +36,39 @@ struct MetricResult {
   TimeWindow window;                      // the buckets that were read
   std::vector<statuspage::Point> points;  // settled, in time order, one per defined bucket
   int undefined_buckets = 0;              // buckets with no defined value (skipped or held)
-  Status status;                          // non-OK: nothing was read for this metric
+  Status status;                          // non-OK: the metric could not be computed
 };
 
 struct CollectReport {
   aws::CloudWatchStats cloudwatch;
-  int windows = 0;  // distinct windows read
-  int queries = 0;  // distinct queries requested (over all windows)
+  aws::LogsRunStats logs;
+  int windows = 0;       // distinct (target, window) GetMetricData groups
+  int queries = 0;       // distinct CloudWatch queries requested (over all groups)
+  int logs_queries = 0;  // distinct Logs Insights queries run
   int metrics_failed = 0;
 };
 
-// Per-metric inputs the caller keeps between cycles (issue 3's state store; empty in stateless
-// one-shot runs).
+// Per-metric inputs the caller keeps between cycles (the state store; empty in one-shot runs).
 struct MetricMemory {
-  std::optional<SystemTime> watermark;  // newest bucket published
-  std::optional<double> last_value;     // value published for that bucket (for no_data: hold)
+  std::optional<SystemTime> watermark;  // newest bucket processed
+  std::optional<double> last_value;     // value published last (for no_data: hold)
 };
 using MemoryLookup = std::function<MetricMemory(const MetricConfig&)>;
 
+// The AWS clients for one target (region and role). The App builds and caches them; tests fake
+// them. A target whose credentials or region cannot be resolved returns an error, which fails
+// only the metrics reading from it.
+class SourceClients {
+ public:
+  virtual ~SourceClients() = default;
+  virtual Result<aws::CloudWatchClient*> CloudWatch(const AwsTarget& target) = 0;
+  virtual Result<aws::LogsInsightsClient*> Logs(const AwsTarget& target) = 0;
+};
+
 // Pure: the values of `metric` for every bucket of `window`, given each query's series (in the
-// order of metric.queries) and the value to hold when the first buckets are undefined.
-// Undefined buckets (an unknown input, or a non-finite result) follow metric.no_data.
+// order of metric.queries; nullptr = no data at all) and the value to hold when the first
+// buckets are undefined. Undefined buckets (an unknown input, or a non-finite result) follow
+// metric.no_data.
 std::vector<statuspage::Point> ComputeBucketValues(
     const MetricConfig& metric, const Expression& expression, const TimeWindow& window,
     const std::vector<const aws::MetricSeries*>& series, std::optional<double> held,
@@ -57,26 +76,29 @@ std::vector<statuspage::Point> ComputeBucketValues(
 
 class Collector {
  public:
-  // REQUIRES: every metric's expression compiles (the config was validated). `metrics` and
-  // `cloudwatch` must outlive the Collector.
+  // REQUIRES: every metric's expression compiles (the config was validated). `metrics`, `logs`
+  // and `clients` must outlive the Collector.
   static Result<std::unique_ptr<Collector>> Create(const std::vector<MetricConfig>& metrics,
-                                                   aws::CloudWatchClient& cloudwatch);
+                                                   const LogsConfig& logs, SourceClients& clients);
 
-  // Reads and computes every metric at `now`. Returns one MetricResult per metric, in config order.
+  // Reads and computes every metric at `now`. One MetricResult per metric, in config order.
+  // `should_stop` (optional) interrupts Logs Insights polling.
   std::vector<MetricResult> Collect(SystemTime now, const MemoryLookup& memory,
-                                    CollectReport* report);
+                                    CollectReport* report,
+                                    const std::function<bool()>& should_stop = nullptr);
 
  private:
-  Collector(const std::vector<MetricConfig>& metrics, aws::CloudWatchClient& cloudwatch,
-            std::vector<Expression> expressions);
+  struct Plan;  // one cycle's reads, defined in collector.cc
 
-  // Reads `members` (indices into metrics_) over `window` into `results`.
-  void ReadGroup(const TimeWindow& window, const std::vector<size_t>& members,
-                 const MemoryLookup& memory, std::vector<MetricResult>& results,
-                 CollectReport* report);
+  Collector(const std::vector<MetricConfig>& metrics, const LogsConfig& logs,
+            SourceClients& clients, std::vector<Expression> expressions);
+
+  void ReadCloudWatch(Plan& plan, CollectReport* report);
+  void ReadLogs(Plan& plan, CollectReport* report, const std::function<bool()>& should_stop);
 
   const std::vector<MetricConfig>& metrics_;
-  aws::CloudWatchClient& cloudwatch_;
+  const LogsConfig& logs_;
+  SourceClients& clients_;
   std::vector<Expression> expressions_;
 };
 

@@ -141,6 +141,9 @@ std::string FormatCycleReport(const CycleReport& r) {
     << " cloudwatch_calls=" << r.collect.cloudwatch.calls
     << " cloudwatch_throttled=" << r.collect.cloudwatch.throttled
     << " datapoints=" << r.collect.cloudwatch.datapoints
+    << " logs_queries=" << r.collect.logs_queries
+    << " logs_polls=" << r.collect.logs.get_query_results_calls
+    << " logs_bytes_scanned=" << static_cast<int64_t>(r.collect.logs.bytes_scanned)
     << " statuspage_requests=" << r.publish.requests << " rate_limited=" << r.publish.rate_limited
     << " sent=" << r.publish.points_accepted << " rejected=" << r.publish.points_rejected
     << " pending=" << r.publish.points_pending << " duration_ms=" << r.duration.count();

@@ -215,8 +215,11 @@ TEST_F(FaultTest, RestartAfterTwoHourOutageRepairsTheGapFromTheWatermark) {
         << m.id << " " << first;
     ExpectExactMetric(stored[m.id], m, first, t0, t1);
   }
-  // Two hours of 1-minute buckets fit in one GetMetricData call per window.
-  EXPECT_EQ(sandbox_.Get("/_sandbox/stats")["getmetricdata_calls"].get<int>(), 2);
+  // Two hours of 1-minute buckets fit in one GetMetricData call per window: two windows (1- and
+  // 5-minute metrics), which coincide in one minute out of five and then share a call.
+  int calls = sandbox_.Get("/_sandbox/stats")["getmetricdata_calls"].get<int>();
+  EXPECT_GE(calls, 1);
+  EXPECT_LE(calls, 2);
 }
 
 TEST_F(FaultTest, StatelessRunTakesTheWatermarkFromStatuspage) {

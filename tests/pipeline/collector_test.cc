@@ -13,6 +13,33 @@ namespace {
 using statuspage::Point;
 using testing::FakeCloudWatchClient;
 
+// Serves every target from the same fake CloudWatch (and no Logs), recording the targets asked
+// for; a target whose region is "bad-region" cannot be built.
+class FakeSourceClients : public SourceClients {
+ public:
+  explicit FakeSourceClients(FakeCloudWatchClient& cw) : cw_(cw) {}
+  Result<aws::CloudWatchClient*> CloudWatch(const AwsTarget& target) override {
+    targets.push_back(target);
+    if (target.region == "bad-region") return Status::InvalidArgument("no such region");
+    return &cw_;
+  }
+  Result<aws::LogsInsightsClient*> Logs(const AwsTarget&) override {
+    return Status::Unavailable("no Logs in this test");
+  }
+  std::vector<AwsTarget> targets;
+
+ private:
+  FakeCloudWatchClient& cw_;
+};
+
+Result<std::unique_ptr<Collector>> Make(const std::vector<MetricConfig>& metrics,
+                                        FakeCloudWatchClient& cw) {
+  static LogsConfig logs;
+  static std::vector<std::unique_ptr<FakeSourceClients>> keep;
+  keep.push_back(std::make_unique<FakeSourceClients>(cw));
+  return Collector::Create(metrics, logs, *keep.back());
+}
+
 SystemTime T(int64_t s) { return FromUnixSeconds(s); }
 constexpr int64_t kBase = 1700000040;  // a minute boundary; kBase % 300 == 240
 
@@ -142,7 +169,7 @@ TEST(CollectorTest, MetricsWithEqualWindowsShareOneCallAndSharedQueriesAreReadOn
   metrics[1].period = Seconds(60);
   metrics[1].backfill = Seconds(3600);
   FakeCloudWatchClient cw;
-  auto collector = Collector::Create(metrics, cw);
+  auto collector = Make(metrics, cw);
   ASSERT_OK(collector);
   CollectReport report;
   auto results = (*collector)->Collect(T(kBase + 3600), nullptr, &report);
@@ -162,7 +189,7 @@ TEST(CollectorTest, PublishesEverySettledBucketInBackfillStampedWithBucketStart)
   FakeCloudWatchClient cw;
   for (int64_t t = kBase - 3600; t < kBase + 3600; t += 60)
     cw.Set("RequestCount", "Sum", T(t), double(t % 997));
-  auto collector = Collector::Create(metrics, cw);
+  auto collector = Make(metrics, cw);
   ASSERT_OK(collector);
   const SystemTime now = T(kBase + 30);
   auto results = (*collector)->Collect(now, nullptr, nullptr);
@@ -180,7 +207,7 @@ TEST(CollectorTest, OneFailingWindowDoesNotStopTheOthers) {
   FakeCloudWatchClient cw;
   cw.Set("A", "Sum", T(kBase - 300), 1);
   cw.FailWhenQueried("B", Status::PermissionDenied("GetMetricData: HTTP 403 AccessDenied"));
-  auto collector = Collector::Create(metrics, cw);
+  auto collector = Make(metrics, cw);
   ASSERT_OK(collector);
   CollectReport report;
   auto results = (*collector)->Collect(T(kBase), nullptr, &report);
@@ -197,7 +224,7 @@ TEST(CollectorTest, InvalidQueryIsIsolatedFromItsWindowNeighbours) {
   cw.Set("Good", "Sum", T(kBase - 300), 7);
   cw.FailWhenQueried("Bad",
                      Status::InvalidArgument("GetMetricData: HTTP 400 InvalidParameterValue"));
-  auto collector = Collector::Create(metrics, cw);
+  auto collector = Make(metrics, cw);
   ASSERT_OK(collector);
   auto results = (*collector)->Collect(T(kBase), nullptr, nullptr);
   EXPECT_OK(results[0].status);
@@ -210,13 +237,31 @@ TEST(CollectorTest, WatermarkNarrowsTheWindow) {
   std::vector<MetricConfig> metrics = {Single("a", "A", Seconds(60), Seconds(86400))};
   metrics[0].lookback = Seconds(300);
   FakeCloudWatchClient cw;
-  auto collector = Collector::Create(metrics, cw);
+  auto collector = Make(metrics, cw);
   ASSERT_OK(collector);
   MemoryLookup memory = [](const MetricConfig&) { return MetricMemory{T(kBase - 240), 1.0}; };
   (*collector)->Collect(T(kBase), memory, nullptr);
   ASSERT_EQ(cw.calls().size(), 1u);
   // Up to date: only the 5-minute lookback is re-read.
   EXPECT_EQ(cw.calls()[0].window, (TimeWindow{T(kBase - 420), T(kBase - 120)}));
+}
+
+TEST(CollectorTest, QueriesForDifferentTargetsAreReadSeparately) {
+  std::vector<MetricConfig> metrics = {Single("a", "A", Seconds(60), Seconds(600)),
+                                       Single("b", "A", Seconds(60), Seconds(600)),
+                                       Single("c", "A", Seconds(60), Seconds(600))};
+  metrics[1].queries[0].target.region = "eu-west-1";
+  metrics[2].queries[0].target.region = "bad-region";
+  FakeCloudWatchClient cw;
+  cw.Set("A", "Sum", T(kBase - 300), 5);
+  auto collector = Make(metrics, cw);
+  ASSERT_OK(collector);
+  auto results = (*collector)->Collect(T(kBase), nullptr, nullptr);
+  // Same window and query, but two reachable targets: two calls; the third target fails alone.
+  EXPECT_EQ(cw.calls().size(), 2u);
+  EXPECT_EQ(results[0].points, (std::vector<Point>{{T(kBase - 300), 5.0}}));
+  EXPECT_EQ(results[1].points, (std::vector<Point>{{T(kBase - 300), 5.0}}));
+  EXPECT_EQ(results[2].status.code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace
