@@ -131,6 +131,7 @@ def bench_once(build, sandbox, workdir, sizes):
             print(p.stderr, file=sys.stderr)
             raise SystemExit(f"once with {n} metrics failed: exit {p.returncode}")
         stats = sandbox.get("/_sandbox/stats")
+        rss = re.search(r"peak_rss_kib=(\d+)", p.stderr)
         rows.append({
             "metrics": n,
             "getmetricdata": stats["getmetricdata_calls"],
@@ -139,7 +140,9 @@ def bench_once(build, sandbox, workdir, sizes):
             "points": stats["points_stored"],
             "wall_s": wall,
             "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "rss_mb": after.ru_maxrss / 1024.0,  # max over children so far; sizes grow, so it is this run's
+            # statusbridge's own VmHWM, logged at the end of its cycle (ru_maxrss of a child would
+            # include the forking Python interpreter's pages).
+            "rss_mb": int(rss.group(1)) / 1024.0 if rss else float("nan"),
         })
     print("\n## statusbridge once (stateless, 1 h backfill)\n")
     print("| metrics | GetMetricData calls | Statuspage requests (data + listing) | points published | wall time | CPU time | peak RSS |")

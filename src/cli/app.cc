@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <ostream>
 
 
@@ -20,7 +22,9 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
   const pipeline::Config& c = app->config_;
 
   if (c.state.stateless()) {
-    SB_ASSIGN_OR_RETURN(app->store_, pipeline::StateStore::Open(":memory:"));
+    // A private temporary file: nothing survives the process, and a large backfill spills to
+    // disk instead of memory.
+    SB_ASSIGN_OR_RETURN(app->store_, pipeline::StateStore::Open(""));
   } else {
     SB_ASSIGN_OR_RETURN(app->lock_, InstanceLock::Acquire(c.state.path));
     SB_ASSIGN_OR_RETURN(app->store_, pipeline::StateStore::Open(c.state.path));
@@ -90,8 +94,22 @@ void App::RunDaemon(StopToken& stop) {
                pending.ok() ? *pending : -1);
 }
 
+namespace {
+
+// This process's peak resident set size in KiB (VmHWM in /proc/self/status), or -1.
+int64_t PeakRssKib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10);
+  }
+  return -1;
+}
+
+}  // namespace
+
 void LogCycle(const pipeline::CycleReport& report) {
-  spdlog::info("{}", pipeline::FormatCycleReport(report));
+  spdlog::info("{} peak_rss_kib={}", pipeline::FormatCycleReport(report), PeakRssKib());
   for (const std::string& e : report.errors) spdlog::warn("{}", e);
 }
 

@@ -121,20 +121,36 @@ Result<std::unique_ptr<Collector>> Collector::Create(const std::vector<MetricCon
                                                      const LogsConfig& logs,
                                                      SourceClients& clients) {
   std::vector<Expression> expressions;
-  expressions.reserve(metrics.size());
+  std::vector<size_t> expression_of;
+  std::map<std::string, size_t> index_of;
   for (const MetricConfig& m : metrics) {
     std::vector<std::string> names;
-    for (const QueryConfig& q : m.queries) names.push_back(q.name);
-    Result<Expression> e = Expression::Compile(m.expression, names);
-    if (!e.ok()) return e.status().WithContext("metric \"" + m.name + "\"");
-    expressions.push_back(std::move(e).value());
+    std::string key = m.expression;
+    for (const QueryConfig& q : m.queries) {
+      names.push_back(q.name);
+      key += '\x1f' + q.name;
+    }
+    auto it = index_of.find(key);
+    if (it == index_of.end()) {
+      Result<Expression> e = Expression::Compile(m.expression, names);
+      if (!e.ok()) return e.status().WithContext("metric \"" + m.name + "\"");
+      it = index_of.emplace(key, expressions.size()).first;
+      expressions.push_back(std::move(e).value());
+    }
+    expression_of.push_back(it->second);
   }
-  return std::unique_ptr<Collector>(new Collector(metrics, logs, clients, std::move(expressions)));
+  return std::unique_ptr<Collector>(new Collector(metrics, logs, clients, std::move(expressions),
+                                                  std::move(expression_of)));
 }
 
 Collector::Collector(const std::vector<MetricConfig>& metrics, const LogsConfig& logs,
-                     SourceClients& clients, std::vector<Expression> expressions)
-    : metrics_(metrics), logs_(logs), clients_(clients), expressions_(std::move(expressions)) {}
+                     SourceClients& clients, std::vector<Expression> expressions,
+                     std::vector<size_t> expression_of)
+    : metrics_(metrics),
+      logs_(logs),
+      clients_(clients),
+      expressions_(std::move(expressions)),
+      expression_of_(std::move(expression_of)) {}
 
 std::vector<MetricResult> Collector::Collect(SystemTime now, const MemoryLookup& memory,
                                              CollectReport* report,
@@ -165,7 +181,7 @@ std::vector<MetricResult> Collector::Collect(SystemTime now, const MemoryLookup&
       continue;
     }
     if (res.window.empty()) continue;
-    res.points = ComputeBucketValues(metrics_[i], expressions_[i], res.window, plan.inputs[i],
+    res.points = ComputeBucketValues(metrics_[i], expressions_[expression_of_[i]], res.window, plan.inputs[i],
                                      memories[i].last_value, &res.undefined_buckets);
   }
   return results;

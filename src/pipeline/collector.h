@@ -91,7 +91,8 @@ class Collector {
   struct Plan;  // one cycle's reads, defined in collector.cc
 
   Collector(const std::vector<MetricConfig>& metrics, const LogsConfig& logs,
-            SourceClients& clients, std::vector<Expression> expressions);
+            SourceClients& clients, std::vector<Expression> expressions,
+            std::vector<size_t> expression_of);
 
   void ReadCloudWatch(Plan& plan, CollectReport* report);
   void ReadLogs(Plan& plan, CollectReport* report, const std::function<bool()>& should_stop);
@@ -99,7 +100,10 @@ class Collector {
   const std::vector<MetricConfig>& metrics_;
   const LogsConfig& logs_;
   SourceClients& clients_;
+  // Distinct compiled expressions (metrics with the same text and query names share one: a
+  // muParser instance costs kilobytes, and 1000 metrics often use a handful of formulas).
   std::vector<Expression> expressions_;
+  std::vector<size_t> expression_of_;  // [metric] -> index into expressions_
 };
 
 }  // namespace statusbridge::pipeline

@@ -146,7 +146,10 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
     }
     if (rc != SQLITE_DONE) return db->Error("cannot read the schema", rc);
   }
-  if (path != ":memory:") {
+  // A bounded page cache keeps memory flat however large the outbox grows.
+  SB_RETURN_IF_ERROR(db->Exec(("PRAGMA cache_size = -" + std::to_string(kStatePageCacheKiB)).c_str(),
+                              "cannot set the page cache size"));
+  if (path != ":memory:" && !path.empty()) {
     // WAL: readers never block the writer, and a crash mid-transaction rolls back on next open.
     SB_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL", "cannot enable WAL"));
   }

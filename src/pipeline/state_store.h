@@ -14,7 +14,9 @@
 //
 // A file that is not a statusbridge state DB, is corrupt, or has a newer schema is refused with
 // a DataLoss/FailedPrecondition Status naming the file: never a crash, never a silent reset.
-// ":memory:" gives a private in-memory store (stateless mode, tests).
+// ":memory:" gives a private in-memory store (tests); "" a private temporary file, deleted on
+// close, whose pages spill to disk beyond the page cache (stateless mode: a large backfill does
+// not have to fit in memory). The page cache is capped at kStatePageCacheKiB.
 //
 // Not thread-safe: one owner (the runner) calls it from one thread. The process-level lock that
 // keeps a second daemon away is separate (cli/instance_lock.h).
@@ -30,6 +32,7 @@
 namespace statusbridge::pipeline {
 
 inline constexpr int kStateSchemaVersion = 1;
+inline constexpr int kStatePageCacheKiB = 1024;
 
 struct OutboxItem {
   int64_t id = 0;
