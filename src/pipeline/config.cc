@@ -13,10 +13,12 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
 
+#include "aws/logs_client.h"
 #include "http/http_client.h"
 #include "pipeline/expression.h"
 
@@ -28,6 +30,17 @@ constexpr int kMaxDimensions = 30;
 constexpr int kMaxPointsPerRequestLimit = 100000;
 constexpr size_t kMaxConfigBytes = 16 << 20;
 constexpr size_t kMaxKeyFileBytes = 64 << 10;
+constexpr int kMaxConcurrentLogsQueries = 100;
+constexpr Seconds kMaxLogsQueryTimeout{3600};  // Logs Insights stops a query after 60 minutes
+constexpr size_t kMaxMathExpressionLength = 2048;
+// A math query travels with its metrics in one GetMetricData call.
+constexpr size_t kMaxMathMetrics = aws::kMaxQueriesPerCall - 1;
+constexpr Seconds kMinRoleDuration{900};    // STS AssumeRole DurationSeconds
+constexpr Seconds kMaxRoleDuration{43200};  // (the role's own maximum may be lower)
+constexpr size_t kMaxRoleArnLength = 2048;
+constexpr size_t kMaxRolePathLength = 512;
+constexpr size_t kMaxRoleNameLength = 64;
+constexpr const char* kDefaultSessionName = "statusbridge";
 
 // ---------------------------------------------------------------------------------------------
 // Messages and paths
@@ -417,6 +430,166 @@ Status CheckStat(const std::string& stat) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// AWS targets: regions and roles
+
+// "eu-west-1", "us-gov-west-1": lowercase letters, digits and '-', usable in a host name.
+// Returns the reason it is wrong, or "" when it is fine.
+std::string CheckRegion(std::string_view region) {
+  bool chars_ok = std::all_of(region.begin(), region.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+  });
+  if (!chars_ok || region.front() == '-' || region.back() == '-') {
+    return "invalid region \"" + std::string(region) + "\" (expected e.g. eu-west-1)";
+  }
+  return "";
+}
+
+bool IsRoleNameChar(char c) {
+  // IAM role names and STS session names: [\w+=,.@-].
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '=' ||
+         c == ',' || c == '.' || c == '@' || c == '-';
+}
+
+// arn:<aws|aws-cn|aws-us-gov>:iam::<12 digits>:role/<optional path/><name>. Returns the reason it
+// is wrong, or "" when it is fine.
+std::string CheckRoleArn(std::string_view arn) {
+  if (arn.size() > kMaxRoleArnLength) {
+    return "invalid role ARN: longer than " + std::to_string(kMaxRoleArnLength) + " characters";
+  }
+  std::string invalid = "invalid role ARN \"" + std::string(arn) + "\": ";
+  std::vector<std::string_view> parts;
+  std::string_view rest = arn;
+  for (int i = 0; i < 5; ++i) {
+    size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) {
+      break;
+    }
+    parts.push_back(rest.substr(0, colon));
+    rest.remove_prefix(colon + 1);
+  }
+  parts.push_back(rest);
+  if (parts.size() != 6 || parts[0] != "arn" || parts[2] != "iam" ||
+      !parts[5].starts_with("role/")) {
+    return invalid + "expected arn:aws:iam::<12-digit account>:role/<name>";
+  }
+  if (parts[1] != "aws" && parts[1] != "aws-cn" && parts[1] != "aws-us-gov") {
+    return invalid + "unknown partition \"" + std::string(parts[1]) +
+           "\" (expected aws, aws-cn or aws-us-gov)";
+  }
+  if (!parts[3].empty()) {
+    return invalid + "an IAM ARN has no region (arn:aws:iam::<12-digit account>:role/<name>)";
+  }
+  if (parts[4].size() != 12 || !std::all_of(parts[4].begin(), parts[4].end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    return invalid + "the account must be 12 digits";
+  }
+  std::string_view path_and_name = parts[5].substr(4);  // "/service-role/name"
+  size_t last_slash = path_and_name.rfind('/');
+  std::string_view path = path_and_name.substr(0, last_slash + 1);
+  std::string_view name = path_and_name.substr(last_slash + 1);
+  if (name.empty() || name.size() > kMaxRoleNameLength ||
+      !std::all_of(name.begin(), name.end(), IsRoleNameChar)) {
+    return invalid + "the role name must be 1 to 64 characters of letters, digits and _+=,.@-";
+  }
+  if (path.size() > kMaxRolePathLength ||
+      !std::all_of(path.begin(), path.end(), [](char c) { return c >= '!' && c <= '~'; })) {
+    return invalid + "the role path must be at most 512 printable characters without spaces";
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metric math expressions
+
+// A word of a metric-math expression outside '...' and "..." strings.
+struct MathWord {
+  std::string_view text;
+  bool call = false;  // followed by '(' (a function such as FILL or SEARCH)
+};
+
+bool IsMathWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The words of `expression`, skipping quoted strings. Numbers ("1e5", "0.5") are not words.
+std::vector<MathWord> MathWords(std::string_view expression) {
+  std::vector<MathWord> words;
+  size_t i = 0;
+  while (i < expression.size()) {
+    char c = expression[i];
+    if (c == '\'' || c == '"') {
+      size_t close = expression.find(c, i + 1);
+      i = close == std::string_view::npos ? expression.size() : close + 1;
+      continue;
+    }
+    if (!IsMathWordChar(c)) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < expression.size() && IsMathWordChar(expression[i])) {
+      ++i;
+    }
+    if (std::isdigit(static_cast<unsigned char>(expression[start]))) {
+      continue;
+    }
+    size_t next = i;
+    while (next < expression.size() && std::isspace(static_cast<unsigned char>(expression[next]))) {
+      ++next;
+    }
+    words.push_back(MathWord{expression.substr(start, i - start),
+                             next < expression.size() && expression[next] == '('});
+  }
+  return words;
+}
+
+// A Metrics Insights query ("SELECT AVG(CPUUtilization) FROM ...").
+bool IsSelect(const std::vector<MathWord>& words) {
+  return !words.empty() && Lower(words.front().text) == "select";
+}
+
+// `function` in lower case; calls match in any case.
+bool HasCall(const std::vector<MathWord>& words, std::string_view function) {
+  return std::any_of(words.begin(), words.end(),
+                     [&](const MathWord& w) { return w.call && Lower(w.text) == function; });
+}
+
+// True when the whole expression is one SEARCH(...) call, which returns one time series per
+// metric found.
+bool IsBareSearch(std::string_view expression) {
+  expression = Trim(expression);
+  if (!Lower(expression.substr(0, 6)).starts_with("search") || expression.back() != ')') {
+    return false;
+  }
+  size_t open = expression.find('(');
+  if (!Trim(expression.substr(6, open - 6)).empty()) {
+    return false;
+  }
+  int depth = 0;
+  for (size_t i = open; i < expression.size(); ++i) {
+    char c = expression[i];
+    if (c == '\'' || c == '"') {
+      size_t close = expression.find(c, i + 1);
+      if (close == std::string_view::npos) {
+        return false;
+      }
+      i = close;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      return i == expression.size() - 1;
+    }
+  }
+  return false;
+}
+
+// CloudWatch's MetricDataQuery Id: ^[a-z][a-zA-Z0-9_]*$.
+bool IsMetricId(std::string_view id) {
+  return !id.empty() && std::islower(static_cast<unsigned char>(id[0])) &&
+         std::all_of(id.begin(), id.end(), IsMathWordChar);
+}
+
+// ---------------------------------------------------------------------------------------------
 // YAML shape
 
 struct Field {
@@ -486,13 +659,58 @@ class MapView {
   std::vector<std::pair<std::string, YAML::Node>> entries_;
 };
 
-Status NotSupportedYet(const MapView& map, std::initializer_list<std::string_view> keys) {
-  for (std::string_view key : keys) {
+// The keys of `candidates` that `map` has, in the order of `candidates`.
+std::vector<std::string_view> PresentKeys(const MapView& map,
+                                          const std::vector<std::string_view>& candidates) {
+  std::vector<std::string_view> present;
+  for (std::string_view key : candidates) {
     if (map.Has(key)) {
-      return Error(Child(map.path(), key), "not supported yet (planned)");
+      present.push_back(key);
     }
   }
-  return Status::Ok();
+  return present;
+}
+
+// "a", "a or b", "a, b or c".
+std::string OrList(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += i == 0 ? "" : (i + 1 == items.size() ? " or " : ", ");
+    out += items[i];
+  }
+  return out;
+}
+
+// Where a query is read, as one level (aws, a metric, a query) states it. Unset members inherit
+// from the level above: query > metric > aws.
+struct TargetOverride {
+  std::optional<std::string> region;
+  // Set when the level has role_arn, with the external_id and session_name written beside it
+  // (a role's options never mix across levels). An empty role_arn is `role_arn: none`.
+  std::optional<RoleConfig> role;
+};
+
+// The keys a metric or a query may carry to say where it is read.
+const std::vector<std::string_view>& TargetKeys() {
+  static const std::vector<std::string_view> kKeys = {"region", "role_arn", "external_id",
+                                                      "session_name"};
+  return kKeys;
+}
+
+// The query sources, in the order messages list them.
+const std::vector<std::string_view>& QuerySources() {
+  static const std::vector<std::string_view> kSources = {"cloudwatch", "cloudwatch_math",
+                                                         "logs_insights"};
+  return kSources;
+}
+
+AwsTarget ResolveTarget(const AwsConfig& aws, const TargetOverride& metric,
+                        const TargetOverride& query) {
+  AwsTarget target;
+  target.region = query.region.value_or(metric.region.value_or(aws.region));
+  target.role = query.role.value_or(metric.role.value_or(aws.role));
+  target.role.duration = aws.role.duration;
+  return target;
 }
 
 // Bucket timing shared by `defaults:` and each metric.
@@ -580,16 +798,34 @@ class ConfigReader {
     return url;
   }
 
+  // A whole number in [min, max].
+  Result<int> WholeNumber(const Field& f, int min, int max) const {
+    SB_ASSIGN_OR_RETURN(double n, Number(f));
+    if (n != std::floor(n) || n < min || n > max) {
+      return Error(f.path, "must be a whole number between " + std::to_string(min) + " and " +
+                               std::to_string(max) + " (got " + FormatNumber(n) + ")");
+    }
+    return static_cast<int>(n);
+  }
+
   Status ReadStatuspage(const Field& f, StatuspageConfig* out) const;
   Status ReadApiKey(const MapView& map, StatuspageConfig* out) const;
   Status ReadAws(const Field& f, AwsConfig* out) const;
+  Status ReadLogs(const Field& f, LogsConfig* out) const;
+  Status ReadTarget(const MapView& map, bool aws_section, TargetOverride* out) const;
   Status ReadState(const Field& f, StateConfig* out) const;
   Status ReadSchedule(const Field& f, ScheduleConfig* out) const;
   Status ReadTiming(const MapView& map, Timing* out) const;
-  Status ReadMetric(const Field& f, const Timing& defaults, MetricConfig* out) const;
-  Status ReadQueries(const Field& f, std::vector<QueryConfig>* out) const;
-  Status ReadQuery(const Field& f, QueryConfig* out) const;
+  Status ReadMetric(const Field& f, const Timing& defaults, const AwsConfig& aws,
+                    MetricConfig* out) const;
+  Status ReadQueries(const Field& f, Seconds period, const AwsConfig& aws,
+                     const TargetOverride& metric_target, std::vector<QueryConfig>* out) const;
+  Status ReadQuery(const Field& f, Seconds period, const AwsConfig& aws,
+                   const TargetOverride& metric_target, QueryConfig* out) const;
+  Status ReadSource(const Field& f, std::string_view key, Seconds period, QueryConfig* out) const;
   Status ReadCloudWatch(const Field& f, aws::MetricStat* out) const;
+  Status ReadMath(const Field& f, Seconds period, MathQueryConfig* out) const;
+  Status ReadLogsInsights(const Field& f, Seconds period, LogsInsightsQueryConfig* out) const;
   Status ReadMissing(const Field& f, MissingPolicy* out) const;
   Status ReadNoData(const Field& f, NoDataPolicy* out) const;
 
@@ -645,7 +881,7 @@ Result<Config> ConfigReader::Read(const YAML::Node& root) {
   for (size_t i = 0; i < metrics->node.size(); ++i) {
     std::string index = "metrics[" + std::to_string(i) + "]";
     MetricConfig metric;
-    SB_RETURN_IF_ERROR(ReadMetric(Field{index, metrics->node[i]}, defaults, &metric));
+    SB_RETURN_IF_ERROR(ReadMetric(Field{index, metrics->node[i]}, defaults, config.aws, &metric));
     std::string label = index + " (" + metric.name + ")";
     if (auto [it, inserted] = names.emplace(metric.name, index); !inserted) {
       return Error(label + ".name", "duplicate metric name (also " + it->second + ")");
@@ -676,13 +912,7 @@ Status ConfigReader::ReadStatuspage(const Field& f, StatuspageConfig* out) const
     out->requests_per_second = rps;
   }
   if (auto v = map.Get("max_points_per_request")) {
-    SB_ASSIGN_OR_RETURN(double n, Number(*v));
-    if (n != std::floor(n) || n < 1 || n > kMaxPointsPerRequestLimit) {
-      return Error(v->path, "must be a whole number between 1 and " +
-                                std::to_string(kMaxPointsPerRequestLimit) + " (got " +
-                                FormatNumber(n) + ")");
-    }
-    out->max_points_per_request = static_cast<int>(n);
+    SB_ASSIGN_OR_RETURN(out->max_points_per_request, WholeNumber(*v, 1, kMaxPointsPerRequestLimit));
   }
   if (auto v = map.Get("timeout")) {
     SB_ASSIGN_OR_RETURN(out->timeout, Duration(*v));
@@ -738,17 +968,21 @@ Status ConfigReader::ReadApiKey(const MapView& map, StatuspageConfig* out) const
 }
 
 Status ConfigReader::ReadAws(const Field& f, AwsConfig* out) const {
-  SB_ASSIGN_OR_RETURN(MapView map,
-                      MapView::Open(f, {"region", "profile", "endpoint_url", "role_arn", "logs"}));
-  SB_RETURN_IF_ERROR(NotSupportedYet(map, {"role_arn", "logs"}));
-  if (auto v = map.Get("region")) {
-    SB_ASSIGN_OR_RETURN(out->region, Text(*v));
-    bool ok = std::all_of(out->region.begin(), out->region.end(), [](char c) {
-      return std::islower(static_cast<unsigned char>(c)) ||
-             std::isdigit(static_cast<unsigned char>(c)) || c == '-';
-    });
-    if (!ok) {
-      return Error(v->path, "invalid region \"" + out->region + "\" (expected e.g. eu-west-1)");
+  SB_ASSIGN_OR_RETURN(
+      MapView map, MapView::Open(f, {"region", "profile", "endpoint_url", "role_arn", "external_id",
+                                     "session_name", "duration", "logs"}));
+  TargetOverride target;
+  SB_RETURN_IF_ERROR(ReadTarget(map, /*aws_section=*/true, &target));
+  out->region = target.region.value_or("");
+  if (target.role) {
+    out->role = *target.role;
+  }
+  if (auto v = map.Get("duration")) {
+    SB_ASSIGN_OR_RETURN(out->role.duration, Duration(*v));
+    if (out->role.duration < kMinRoleDuration || out->role.duration > kMaxRoleDuration) {
+      return Error(v->path, "must be between " + FormatDuration(kMinRoleDuration) + " and " +
+                                FormatDuration(kMaxRoleDuration) + ", what STS allows (got " +
+                                FormatDuration(out->role.duration) + ")");
     }
   }
   if (auto v = map.Get("profile")) {
@@ -756,6 +990,88 @@ Status ConfigReader::ReadAws(const Field& f, AwsConfig* out) const {
   }
   if (auto v = map.Get("endpoint_url")) {
     SB_ASSIGN_OR_RETURN(out->endpoint_url, HttpUrl(*v));
+  }
+  if (auto v = map.Get("logs")) {
+    SB_RETURN_IF_ERROR(ReadLogs(*v, &out->logs));
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadLogs(const Field& f, LogsConfig* out) const {
+  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"max_concurrent_queries", "query_timeout"}));
+  if (auto v = map.Get("max_concurrent_queries")) {
+    SB_ASSIGN_OR_RETURN(out->max_concurrent_queries, WholeNumber(*v, 1, kMaxConcurrentLogsQueries));
+  }
+  if (auto v = map.Get("query_timeout")) {
+    SB_ASSIGN_OR_RETURN(out->query_timeout, Duration(*v));
+    if (out->query_timeout < Seconds(1) || out->query_timeout > kMaxLogsQueryTimeout) {
+      return Error(v->path, "must be between 1s and " + FormatDuration(kMaxLogsQueryTimeout) +
+                                " (got " + FormatDuration(out->query_timeout) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+// region, role_arn, external_id and session_name of one level. In the aws section an empty
+// region means "from the environment"; a metric or query that sets region must name one.
+Status ConfigReader::ReadTarget(const MapView& map, bool aws_section, TargetOverride* out) const {
+  if (auto v = map.Get("region")) {
+    SB_ASSIGN_OR_RETURN(std::string region, Text(*v));
+    if (region.empty() && !aws_section) {
+      return Error(v->path, "must not be empty (leave region out to inherit it)");
+    }
+    if (!region.empty()) {
+      if (std::string why = CheckRegion(region); !why.empty()) {
+        return Error(v->path, why);
+      }
+    }
+    out->region = std::move(region);
+  }
+  auto role_arn = map.Get("role_arn");
+  std::string arn;
+  if (role_arn) {
+    SB_ASSIGN_OR_RETURN(arn, NonEmptyText(*role_arn));
+    if (arn == "none") {
+      arn.clear();
+    } else if (std::string why = CheckRoleArn(arn); !why.empty()) {
+      return Error(role_arn->path, why);
+    }
+  }
+  RoleConfig role;
+  role.role_arn = arn;
+  if (!arn.empty()) {
+    role.session_name = kDefaultSessionName;
+  }
+  for (std::string_view key : {"external_id", "session_name"}) {
+    auto v = map.Get(key);
+    if (!v) {
+      continue;
+    }
+    if (!role_arn) {
+      return Error(v->path, "only allowed next to role_arn (a role's options stay with it)");
+    }
+    if (arn.empty()) {
+      return Error(v->path, "not allowed with role_arn: none");
+    }
+    SB_ASSIGN_OR_RETURN(std::string text, Text(*v));
+    bool external = key == "external_id";
+    // STS: ExternalId 2-1224 of [\w+=,.@:/-]; RoleSessionName 2-64 of [\w+=,.@-].
+    size_t max = external ? 1224 : 64;
+    if (text.size() < 2 || text.size() > max) {
+      return Error(v->path, "must be 2 to " + std::to_string(max) + " characters long (got " +
+                                std::to_string(text.size()) + ")");
+    }
+    bool chars_ok = std::all_of(text.begin(), text.end(), [&](char c) {
+      return IsRoleNameChar(c) || (external && (c == ':' || c == '/'));
+    });
+    if (!chars_ok) {
+      return Error(v->path, std::string("may only contain letters, digits and ") +
+                                (external ? "_+=,.@:/-" : "_+=,.@-"));
+    }
+    (external ? role.external_id : role.session_name) = std::move(text);
+  }
+  if (role_arn) {
+    out->role = std::move(role);
   }
   return Status::Ok();
 }
@@ -805,7 +1121,8 @@ Status ConfigReader::ReadTiming(const MapView& map, Timing* out) const {
   return Status::Ok();
 }
 
-Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, MetricConfig* out) const {
+Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, const AwsConfig& aws,
+                                MetricConfig* out) const {
   if (!f.node.IsMap()) {
     return Error(f.path, "expected a map, got " + Describe(f.node));
   }
@@ -823,10 +1140,10 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, MetricCo
   }
   SB_ASSIGN_OR_RETURN(
       MapView map,
-      MapView::Open(Field{path, f.node}, {"name", "statuspage_metric_id", "period", "delay",
-                                          "lookback", "backfill", "cloudwatch", "queries",
-                                          "expression", "missing", "no_data", "logs_insights"}));
-  SB_RETURN_IF_ERROR(NotSupportedYet(map, {"logs_insights"}));
+      MapView::Open(Field{path, f.node},
+                    {"name", "statuspage_metric_id", "period", "delay", "lookback", "backfill",
+                     "cloudwatch", "cloudwatch_math", "logs_insights", "queries", "expression",
+                     "missing", "no_data", "region", "role_arn", "external_id", "session_name"}));
   if (auto name = map.Get("name")) {
     SB_ASSIGN_OR_RETURN(out->name, NonEmptyText(Field{Child(f.path, "name"), name->node}));
   } else {
@@ -841,22 +1158,31 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, MetricCo
   out->lookback = timing.lookback;
   out->backfill = timing.backfill;
 
-  auto cloudwatch = map.Get("cloudwatch");
-  auto queries = map.Get("queries");
-  if (cloudwatch && queries) {
-    return Error(path, "set either cloudwatch or queries, not both");
+  TargetOverride metric_target;
+  SB_RETURN_IF_ERROR(ReadTarget(map, /*aws_section=*/false, &metric_target));
+
+  std::vector<std::string_view> sources = QuerySources();
+  sources.push_back("queries");
+  std::vector<std::string_view> present = PresentKeys(map, sources);
+  if (present.size() > 1) {
+    return Error(path, "set either " + std::string(present[0]) + " or " + std::string(present[1]) +
+                           ", not both");
   }
-  if (!cloudwatch && !queries) {
-    return Error(path, "one of cloudwatch or queries is required");
+  if (present.empty()) {
+    return Error(path, "one of " + OrList(sources) + " is required");
   }
+  // A metric-level source (cloudwatch, cloudwatch_math, logs_insights): one query named "value".
+  const bool single = present[0] != "queries";
+  const Field source = *map.Get(present[0]);
   auto expression = map.Get("expression");
-  if (cloudwatch) {
+  if (single) {
     QueryConfig query;
     query.name = "value";
-    SB_RETURN_IF_ERROR(ReadCloudWatch(*cloudwatch, &query.cloudwatch));
+    SB_RETURN_IF_ERROR(ReadSource(source, present[0], out->period, &query));
     if (auto missing = map.Get("missing")) {
       SB_RETURN_IF_ERROR(ReadMissing(*missing, &query.missing));
     }
+    query.target = ResolveTarget(aws, metric_target, TargetOverride{});
     out->queries.push_back(std::move(query));
     out->expression = "value";
   } else {
@@ -864,7 +1190,7 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, MetricCo
       return Error(missing->path,
                    "with queries, set missing on each query (queries.<name>.missing)");
     }
-    SB_RETURN_IF_ERROR(ReadQueries(*queries, &out->queries));
+    SB_RETURN_IF_ERROR(ReadQueries(source, out->period, aws, metric_target, &out->queries));
     if (!expression) {
       return Error(Child(path, "expression"), "is required with queries");
     }
@@ -880,11 +1206,11 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, MetricCo
   if (!compiled.ok()) {
     return Error(Child(path, "expression"), compiled.status().message());
   }
-  // A query the expression ignores costs CloudWatch requests for nothing, and is usually a typo.
+  // A query the expression ignores costs AWS requests for nothing, and is usually a typo.
   const auto& used = compiled->used_variables();
   for (const auto& name : names) {
     if (std::find(used.begin(), used.end(), name) == used.end()) {
-      std::string query_path = cloudwatch ? Child(path, "cloudwatch") : Child(queries->path, name);
+      std::string query_path = single ? source.path : Child(source.path, name);
       return Error(query_path, "not used in the expression \"" + out->expression + "\"");
     }
   }
@@ -892,13 +1218,12 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, MetricCo
   if (auto no_data = map.Get("no_data")) {
     SB_RETURN_IF_ERROR(ReadNoData(*no_data, &out->no_data));
   }
-  for (auto& q : out->queries) {
-    q.cloudwatch.period = out->period;
-  }
   return Status::Ok();
 }
 
-Status ConfigReader::ReadQueries(const Field& f, std::vector<QueryConfig>* out) const {
+Status ConfigReader::ReadQueries(const Field& f, Seconds period, const AwsConfig& aws,
+                                 const TargetOverride& metric_target,
+                                 std::vector<QueryConfig>* out) const {
   if (f.node.IsNull() || (f.node.IsMap() && f.node.size() == 0)) {
     return Error(f.path, "at least one query is required");
   }
@@ -912,27 +1237,54 @@ Status ConfigReader::ReadQueries(const Field& f, std::vector<QueryConfig>* out) 
     }
     QueryConfig query;
     query.name = name;
-    SB_RETURN_IF_ERROR(ReadQuery(Field{path, node}, &query));
+    SB_RETURN_IF_ERROR(ReadQuery(Field{path, node}, period, aws, metric_target, &query));
     out->push_back(std::move(query));
   }
   return Status::Ok();
 }
 
-Status ConfigReader::ReadQuery(const Field& f, QueryConfig* out) const {
+Status ConfigReader::ReadQuery(const Field& f, Seconds period, const AwsConfig& aws,
+                               const TargetOverride& metric_target, QueryConfig* out) const {
   if (!f.node.IsMap()) {
     return Error(f.path, "expected a map, got " + Describe(f.node));
   }
-  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"cloudwatch", "missing", "logs_insights"}));
-  SB_RETURN_IF_ERROR(NotSupportedYet(map, {"logs_insights"}));
-  auto cloudwatch = map.Get("cloudwatch");
-  if (!cloudwatch) {
-    return Error(Child(f.path, "cloudwatch"), "is required");
+  std::vector<std::string_view> keys = QuerySources();
+  keys.push_back("missing");
+  keys.insert(keys.end(), TargetKeys().begin(), TargetKeys().end());
+  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, keys));
+  std::vector<std::string_view> present = PresentKeys(map, QuerySources());
+  if (present.size() > 1) {
+    return Error(f.path, "set either " + std::string(present[0]) + " or " +
+                             std::string(present[1]) + ", not both");
   }
-  SB_RETURN_IF_ERROR(ReadCloudWatch(*cloudwatch, &out->cloudwatch));
+  if (present.empty()) {
+    return Error(f.path, "one of " + OrList(QuerySources()) + " is required");
+  }
+  SB_RETURN_IF_ERROR(ReadSource(*map.Get(present[0]), present[0], period, out));
   if (auto missing = map.Get("missing")) {
     SB_RETURN_IF_ERROR(ReadMissing(*missing, &out->missing));
   }
+  TargetOverride query_target;
+  SB_RETURN_IF_ERROR(ReadTarget(map, /*aws_section=*/false, &query_target));
+  out->target = ResolveTarget(aws, metric_target, query_target);
   return Status::Ok();
+}
+
+// `key` is one of QuerySources(); `f` is its block.
+Status ConfigReader::ReadSource(const Field& f, std::string_view key, Seconds period,
+                                QueryConfig* out) const {
+  if (key == "cloudwatch") {
+    out->source = QueryConfig::Source::kCloudWatch;
+    SB_RETURN_IF_ERROR(ReadCloudWatch(f, &out->cloudwatch));
+    out->cloudwatch.period = period;
+    return Status::Ok();
+  }
+  if (key == "cloudwatch_math") {
+    out->source = QueryConfig::Source::kCloudWatchMath;
+    return ReadMath(f, period, &out->math);
+  }
+  out->source = QueryConfig::Source::kLogsInsights;
+  return ReadLogsInsights(f, period, &out->logs);
 }
 
 Status ConfigReader::ReadCloudWatch(const Field& f, aws::MetricStat* out) const {
@@ -971,6 +1323,192 @@ Status ConfigReader::ReadCloudWatch(const Field& f, aws::MetricStat* out) const 
       }
       return Error(unit->path, message);
     }
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadMath(const Field& f, Seconds period, MathQueryConfig* out) const {
+  if (!f.node.IsMap()) {
+    return Error(f.path, "expected a map, got " + Describe(f.node));
+  }
+  SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"expression", "metrics"}));
+  SB_ASSIGN_OR_RETURN(out->expression, Required(map, "expression"));
+  const std::string expression_path = Child(f.path, "expression");
+  if (out->expression.size() > kMaxMathExpressionLength) {
+    return Error(expression_path, "must be at most " + std::to_string(kMaxMathExpressionLength) +
+                                      " characters (got " + std::to_string(out->expression.size()) +
+                                      ")");
+  }
+  const std::vector<MathWord> words = MathWords(out->expression);
+  if (IsBareSearch(out->expression)) {
+    return Error(expression_path,
+                 "a bare SEARCH returns one time series per metric it finds; aggregate them into "
+                 "one, e.g. SUM(SEARCH(...))");
+  }
+  const bool select = IsSelect(words);
+  const bool search = HasCall(words, "search");
+
+  const std::string metrics_path = Child(f.path, "metrics");
+  if (auto metrics = map.Get("metrics")) {
+    SB_ASSIGN_OR_RETURN(MapView metric_map, MapView::Open(*metrics));
+    if (metric_map.entries().size() > kMaxMathMetrics) {
+      return Error(metrics_path, "at most " + std::to_string(kMaxMathMetrics) + " metrics (got " +
+                                     std::to_string(metric_map.entries().size()) + ")");
+    }
+    for (const auto& [id, node] : metric_map.entries()) {
+      std::string path = Child(metrics_path, id);
+      if (!IsMetricId(id)) {
+        return Error(path,
+                     "a metric id must start with a lowercase letter and hold only letters, "
+                     "digits and _ (CloudWatch's rule for ids)");
+      }
+      aws::MetricStat stat;
+      SB_RETURN_IF_ERROR(ReadCloudWatch(Field{path, node}, &stat));
+      stat.period = period;
+      out->metrics.emplace_back(id, std::move(stat));
+    }
+  }
+  if (out->metrics.empty() && !select && !search) {
+    return Error(metrics_path,
+                 "at least one metric is required (only a SEARCH or SELECT expression needs none)");
+  }
+  if (select) {
+    return Status::Ok();  // Metrics Insights SQL: its words are not ids
+  }
+  std::vector<std::string_view> ids;
+  for (const auto& [id, stat] : out->metrics) {
+    ids.push_back(id);
+  }
+  // Every lowercase word outside strings and not called is an id: a typo fails here, not in
+  // GetMetricData. Function names and constants (FILL, REPEAT) are upper case.
+  for (const MathWord& w : words) {
+    if (!w.call && std::islower(static_cast<unsigned char>(w.text[0])) &&
+        std::find(ids.begin(), ids.end(), w.text) == ids.end()) {
+      std::string message = "unknown metric id \"" + std::string(w.text) + "\"";
+      if (ids.empty()) {
+        message += " (no metrics are defined)";
+      } else {
+        message += " (known: " + Join(ids) + ")";
+      }
+      return Error(expression_path, message);
+    }
+  }
+  // METRICS() stands for every metric of the query, so none is unused then.
+  if (!HasCall(words, "metrics")) {
+    for (std::string_view id : ids) {
+      bool used =
+          std::any_of(words.begin(), words.end(), [&](const MathWord& w) { return w.text == id; });
+      if (!used) {
+        return Error(Child(metrics_path, id),
+                     "not used in the expression \"" + out->expression + "\"");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadLogsInsights(const Field& f, Seconds period,
+                                      LogsInsightsQueryConfig* out) const {
+  if (!f.node.IsMap()) {
+    return Error(f.path, "expected a map, got " + Describe(f.node));
+  }
+  SB_ASSIGN_OR_RETURN(
+      MapView map, MapView::Open(f, {"log_groups", "query", "value_field", "time_field", "limit"}));
+  auto groups = map.Get("log_groups");
+  if (!groups) {
+    return Error(Child(f.path, "log_groups"), "is required");
+  }
+  if (groups->node.IsNull() || (groups->node.IsSequence() && groups->node.size() == 0)) {
+    return Error(groups->path, "at least one log group is required");
+  }
+  if (!groups->node.IsSequence()) {
+    return Error(groups->path, "expected a list, got " + Describe(groups->node));
+  }
+  if (groups->node.size() > aws::kMaxLogGroupsPerQuery) {
+    return Error(groups->path, "at most " + std::to_string(aws::kMaxLogGroupsPerQuery) +
+                                   " log groups (got " + std::to_string(groups->node.size()) + ")");
+  }
+  for (size_t i = 0; i < groups->node.size(); ++i) {
+    std::string index = "log_groups[" + std::to_string(i) + "]";
+    SB_ASSIGN_OR_RETURN(std::string group,
+                        NonEmptyText(Field{Child(f.path, index), groups->node[i]}));
+    auto same = std::find(out->log_groups.begin(), out->log_groups.end(), group);
+    if (same != out->log_groups.end()) {
+      return Error(Child(f.path, index), "duplicate log group (also log_groups[" +
+                                             std::to_string(same - out->log_groups.begin()) + "])");
+    }
+    out->log_groups.push_back(std::move(group));
+  }
+  // Its messages start with the entry, "log_groups[2] ...": that becomes the path.
+  if (Status s = aws::ValidateLogGroups(out->log_groups); !s.ok()) {
+    const std::string& m = s.message();
+    size_t close = m.find("] ");
+    if (m.starts_with("log_groups[") && close != std::string::npos) {
+      return Error(Child(f.path, m.substr(0, close + 1)), m.substr(close + 2));
+    }
+    return Error(groups->path, m);
+  }
+
+  SB_ASSIGN_OR_RETURN(out->query, Required(map, "query"));
+  const std::string query_path = Child(f.path, "query");
+  if (Trim(out->query).empty()) {
+    return Error(query_path, "must not be empty");
+  }
+  if (out->query.size() > aws::kMaxQueryStringLength) {
+    return Error(query_path, "must be at most " + std::to_string(aws::kMaxQueryStringLength) +
+                                 " characters (got " + std::to_string(out->query.size()) + ")");
+  }
+  SB_ASSIGN_OR_RETURN(out->value_field, Required(map, "value_field"));
+  auto time_field = map.Get("time_field");
+  if (time_field) {
+    SB_ASSIGN_OR_RETURN(out->time_field, NonEmptyText(*time_field));
+  }
+  if (auto v = map.Get("limit")) {
+    SB_ASSIGN_OR_RETURN(out->limit, WholeNumber(*v, 1, aws::kMaxQueryLimit));
+  }
+
+  // One row per bucket, always: a cycle's window can hold several buckets (the first start reads
+  // `backfill`, every cycle re-reads `lookback`, a restart catches up on the gap), so the query
+  // must group by bin(<period>) and time_field must name that column.
+  auto bin = aws::FindQueryBin(out->query);
+  if (!bin.ok()) {
+    return Error(query_path, bin.status().message());
+  }
+  const std::string example_bin = "bin(" + FormatDuration(period) + ")";
+  if (!bin->has_value()) {
+    return Error(query_path,
+                 "has no bin(): a cycle can read several buckets at once, so the query must "
+                 "return one row per bucket, e.g. \"stats avg(elapsed) as value by " +
+                     example_bin + " as t\" with time_field: t");
+  }
+  const aws::QueryBin& found = **bin;
+  if (found.period != period) {
+    return Error(query_path, "bin(" + found.duration + ") does not match the metric's period " +
+                                 FormatDuration(period));
+  }
+  if (!time_field) {
+    return Error(Child(f.path, "time_field"),
+                 "is required: set it to \"" + found.column + "\", the query's bin() column");
+  }
+  if (Status s = aws::CheckQueryBin(out->query, period, out->time_field); !s.ok()) {
+    return Error(time_field->path, s.message());
+  }
+  const std::string value_path = Child(f.path, "value_field");
+  if (out->value_field == out->time_field) {
+    return Error(value_path, "must differ from time_field");
+  }
+  // A column the query never names is never in its results: every bucket would read as missing.
+  std::string compact_query;
+  std::remove_copy_if(out->query.begin(), out->query.end(), std::back_inserter(compact_query),
+                      [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+  std::string compact_field;
+  std::remove_copy_if(out->value_field.begin(), out->value_field.end(),
+                      std::back_inserter(compact_field),
+                      [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+  if (compact_query.find(compact_field) == std::string::npos) {
+    return Error(value_path, "\"" + out->value_field +
+                                 "\" does not appear in the query (name the result column, "
+                                 "e.g. \"value\" for \"stats avg(elapsed) as value\")");
   }
   return Status::Ok();
 }

@@ -99,7 +99,10 @@ struct LogsInsightsQueryConfig {
   std::string query;                    // Logs Insights query language
   std::string value_field;              // the result column holding the value
   std::string time_field;               // the bin(...) column; empty only when one bucket per
-                                        // window (period == the window, see check-config)
+                                        // window (period == the window, see check-config).
+                                        // ParseConfig always sets it: a cycle's window can hold
+                                        // several buckets, so it requires bin(<period>) and
+                                        // time_field naming that column (docs/config.md).
   int limit = 0;                        // StartQuery limit; 0: not sent
 };
 

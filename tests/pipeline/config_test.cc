@@ -70,7 +70,11 @@ TEST(ConfigTest, ParsesTheContractExampleFieldByField) {
   EXPECT_FALSE(config->state.stateless());
   EXPECT_EQ(config->schedule.interval, Seconds(60));
 
-  ASSERT_EQ(config->metrics.size(), 2u);
+  EXPECT_EQ(config->aws.role, RoleConfig{});
+  EXPECT_EQ(config->aws.logs.max_concurrent_queries, 5);
+  EXPECT_EQ(config->aws.logs.query_timeout, Seconds(120));
+
+  ASSERT_EQ(config->metrics.size(), 3u);
   const MetricConfig& alb = config->metrics[0];
   EXPECT_EQ(alb.name, "alb-requests");
   EXPECT_EQ(alb.statuspage_metric_id, "a1b2c3d4e5f6");
@@ -82,6 +86,8 @@ TEST(ConfigTest, ParsesTheContractExampleFieldByField) {
   EXPECT_EQ(alb.no_data.kind, NoDataPolicy::Kind::kSkip);
   ASSERT_EQ(alb.queries.size(), 1u);
   EXPECT_EQ(alb.queries[0].name, "value");
+  EXPECT_EQ(alb.queries[0].source, QueryConfig::Source::kCloudWatch);
+  EXPECT_EQ(alb.queries[0].target, (AwsTarget{"eu-west-1", RoleConfig{}}));
   EXPECT_EQ(alb.queries[0].cloudwatch.namespace_name, "AWS/ApplicationELB");
   EXPECT_EQ(alb.queries[0].cloudwatch.metric_name, "RequestCount");
   EXPECT_THAT(alb.queries[0].cloudwatch.dimensions,
@@ -109,16 +115,62 @@ TEST(ConfigTest, ParsesTheContractExampleFieldByField) {
   EXPECT_EQ(rel.queries[1].cloudwatch.period, Seconds(300));
   ASSERT_TRUE(rel.queries[1].missing.value.has_value());
   EXPECT_EQ(*rel.queries[1].missing.value, 0);
+
+  const MetricConfig& logs = config->metrics[2];
+  EXPECT_EQ(logs.name, "api-response-time");
+  EXPECT_EQ(logs.statuspage_metric_id, "0a9b8c7d6e5f");
+  EXPECT_EQ(logs.period, Seconds(300));
+  EXPECT_EQ(logs.delay, Seconds(120));
+  EXPECT_EQ(logs.lookback, Seconds(600));
+  EXPECT_EQ(logs.backfill, Seconds(86400));
+  EXPECT_EQ(logs.expression, "value");
+  EXPECT_EQ(logs.no_data.kind, NoDataPolicy::Kind::kSkip);
+  ASSERT_EQ(logs.queries.size(), 1u);
+  const QueryConfig& q = logs.queries[0];
+  EXPECT_EQ(q.name, "value");
+  EXPECT_EQ(q.source, QueryConfig::Source::kLogsInsights);
+  EXPECT_THAT(q.logs.log_groups, ElementsAre("/ecs/api"));
+  EXPECT_EQ(q.logs.query, "filter path like /api/ | stats avg(elapsed) as value by bin(5m) as t");
+  EXPECT_EQ(q.logs.value_field, "value");
+  EXPECT_EQ(q.logs.time_field, "t");
+  EXPECT_EQ(q.logs.limit, 0);
+  EXPECT_FALSE(q.missing.value.has_value());
+  EXPECT_EQ(q.target, (AwsTarget{"eu-west-1", RoleConfig{}}));
 }
 
-TEST(ConfigTest, TheSharedContractFailsOnlyOnItsLogsInsightsMetric) {
+// The shared file itself, not only the copy in testdata.
+TEST(ConfigTest, TheSharedContractParsesLikeItsCopy) {
   std::string text = ReadFixture(SB_SHARED_DIR "/docs/config-example.yaml");
   ASSERT_FALSE(text.empty());
-  EXPECT_THAT(
-      ParseConfig(text, TestEnv()),
-      StatusIs(StatusCode::kInvalidArgument,
-               "metrics[2] (api-response-time).logs_insights: not supported yet (planned)"));
+  auto shared = ParseConfig(text, TestEnv());
+  ASSERT_OK(shared);
+  auto copy = LoadConfigFile(kTestdata + "/config_good.yaml", TestEnv());
+  ASSERT_OK(copy);
+  ASSERT_EQ(shared->metrics.size(), copy->metrics.size());
+  for (size_t i = 0; i < shared->metrics.size(); ++i) {
+    const MetricConfig& a = shared->metrics[i];
+    const MetricConfig& b = copy->metrics[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.period, b.period);
+    EXPECT_EQ(a.expression, b.expression);
+    ASSERT_EQ(a.queries.size(), b.queries.size());
+    for (size_t j = 0; j < a.queries.size(); ++j) {
+      EXPECT_EQ(a.queries[j].name, b.queries[j].name);
+      EXPECT_EQ(a.queries[j].source, b.queries[j].source);
+      EXPECT_EQ(a.queries[j].cloudwatch.metric_name, b.queries[j].cloudwatch.metric_name);
+      EXPECT_EQ(a.queries[j].logs.query, b.queries[j].logs.query);
+      EXPECT_EQ(a.queries[j].target, b.queries[j].target);
+    }
+  }
+  EXPECT_EQ(shared->metrics[2].queries[0].source, QueryConfig::Source::kLogsInsights);
 }
+
+// A statuspage section, and a metrics list with one plain metric.
+constexpr const char* kHead = "statuspage: {page_id: p1, api_key: k}\n";
+constexpr const char* kOneMetric =
+    "metrics:\n"
+    "  - {name: m, statuspage_metric_id: id1, cloudwatch: {namespace: NS, metric: M, stat: "
+    "Sum}}\n";
 
 constexpr const char* kMinimal = R"(
 statuspage: {page_id: p1, api_key: k}
@@ -404,14 +456,351 @@ metrics:
                           aws::Dimension{"Middle", "m"}));
 }
 
+TEST(ConfigTest, LogsInsightsAtMetricLevel) {
+  auto config = ParseConfig(R"yaml(
+statuspage: {page_id: p1, api_key: k}
+metrics:
+  - name: api-p99
+    statuspage_metric_id: id1
+    period: 1h
+    logs_insights:
+      log_groups:
+        - /ecs/api
+        - "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/${MNAME}"
+      query: |
+        filter path like /api/
+        | stats pct(elapsed, 99) as p99 by bin(60m) as `bucket start`
+      value_field: p99
+      time_field: bucket start
+      limit: 10000
+    missing: 0
+    expression: "value / 1000"
+    no_data: hold
+)yaml",
+                            TestEnv());
+  ASSERT_OK(config);
+  const MetricConfig& m = config->metrics[0];
+  EXPECT_EQ(m.period, Seconds(3600));
+  EXPECT_EQ(m.expression, "value / 1000");
+  EXPECT_EQ(m.no_data.kind, NoDataPolicy::Kind::kHold);
+  ASSERT_EQ(m.queries.size(), 1u);
+  const QueryConfig& q = m.queries[0];
+  EXPECT_EQ(q.name, "value");
+  EXPECT_EQ(q.source, QueryConfig::Source::kLogsInsights);
+  EXPECT_THAT(q.logs.log_groups,
+              ElementsAre("/ecs/api",
+                          "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/"
+                          "from-env"));
+  EXPECT_EQ(q.logs.query,
+            "filter path like /api/\n| stats pct(elapsed, 99) as p99 by bin(60m) as `bucket "
+            "start`\n");
+  EXPECT_EQ(q.logs.value_field, "p99");
+  EXPECT_EQ(q.logs.time_field, "bucket start");
+  EXPECT_EQ(q.logs.limit, 10000);
+  EXPECT_EQ(q.missing.value, 0.0);
+  EXPECT_EQ(q.target, AwsTarget{});
+}
+
+TEST(ConfigTest, CloudWatchAndLogsInsightsQueriesInOneMetric) {
+  auto config = ParseConfig(R"yaml(
+statuspage: {page_id: p1, api_key: k}
+defaults: {period: 5m}
+metrics:
+  - name: slow-share
+    statuspage_metric_id: id1
+    queries:
+      requests:
+        cloudwatch: {namespace: AWS/ApplicationELB, metric: RequestCount, stat: Sum}
+      slow:
+        logs_insights:
+          log_groups: [/ecs/api, /ecs/worker]
+          query: "filter elapsed > 1000 | stats count(*) by bin(300s)"
+          value_field: "count(*)"
+          time_field: "bin(300s)"
+          limit: 1
+        missing: 0
+    expression: "100 * slow / requests"
+)yaml",
+                            TestEnv());
+  ASSERT_OK(config);
+  const auto& q = config->metrics[0].queries;
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0].name, "requests");
+  EXPECT_EQ(q[0].source, QueryConfig::Source::kCloudWatch);
+  EXPECT_EQ(q[0].cloudwatch.metric_name, "RequestCount");
+  EXPECT_EQ(q[0].cloudwatch.period, Seconds(300));
+  EXPECT_FALSE(q[0].missing.value.has_value());
+  EXPECT_EQ(q[1].name, "slow");
+  EXPECT_EQ(q[1].source, QueryConfig::Source::kLogsInsights);
+  EXPECT_THAT(q[1].logs.log_groups, ElementsAre("/ecs/api", "/ecs/worker"));
+  EXPECT_EQ(q[1].logs.query, "filter elapsed > 1000 | stats count(*) by bin(300s)");
+  EXPECT_EQ(q[1].logs.value_field, "count(*)");
+  EXPECT_EQ(q[1].logs.time_field, "bin(300s)");
+  EXPECT_EQ(q[1].logs.limit, 1);
+  EXPECT_EQ(q[1].missing.value, 0.0);
+  EXPECT_EQ(config->metrics[0].expression, "100 * slow / requests");
+}
+
+TEST(ConfigTest, CloudWatchMathQueries) {
+  auto config = ParseConfig(R"yaml(
+statuspage: {page_id: p1, api_key: k}
+metrics:
+  - name: availability
+    statuspage_metric_id: id1
+    period: 5m
+    queries:
+      ok:
+        cloudwatch_math:
+          expression: "100 * (1 - FILL(errors_5xx, 0) / m1)"
+          metrics:
+            m1: {namespace: AWS/ApplicationELB, metric: RequestCount,
+                 dimensions: {LoadBalancer: "${LB}"}, stat: Sum, unit: Count}
+            errors_5xx: {namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count,
+                         stat: Sum}
+        missing: 100
+      p99:
+        cloudwatch: {namespace: AWS/ApplicationELB, metric: TargetResponseTime, stat: p99}
+    expression: "p99 < 1 ? ok : 0"
+  - name: fleet-requests
+    statuspage_metric_id: id2
+    cloudwatch_math:
+      expression: "SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName=\"RequestCount\"', 'Sum'))"
+  - name: fleet-cpu
+    statuspage_metric_id: id3
+    cloudwatch_math:
+      expression: "SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\", InstanceId) WHERE tag.team = 'api'"
+      metrics: {}
+  - name: busiest
+    statuspage_metric_id: id4
+    cloudwatch_math:
+      expression: "MAX(METRICS())"
+      metrics:
+        a: {namespace: NS, metric: A, stat: tm90}
+        b: {namespace: NS, metric: B, stat: "TM(10%:90%)"}
+)yaml",
+                            TestEnv());
+  ASSERT_OK(config);
+  const auto& m = config->metrics;
+  ASSERT_EQ(m[0].queries.size(), 2u);
+  const QueryConfig& ok = m[0].queries[0];
+  EXPECT_EQ(ok.name, "ok");
+  EXPECT_EQ(ok.source, QueryConfig::Source::kCloudWatchMath);
+  EXPECT_EQ(ok.math.expression, "100 * (1 - FILL(errors_5xx, 0) / m1)");
+  ASSERT_EQ(ok.math.metrics.size(), 2u);
+  EXPECT_EQ(ok.math.metrics[0].first, "m1");
+  const aws::MetricStat& m1 = ok.math.metrics[0].second;
+  EXPECT_EQ(m1.namespace_name, "AWS/ApplicationELB");
+  EXPECT_EQ(m1.metric_name, "RequestCount");
+  EXPECT_THAT(m1.dimensions, ElementsAre(aws::Dimension{"LoadBalancer", "app/my-alb/1"}));
+  EXPECT_EQ(m1.stat, "Sum");
+  EXPECT_EQ(m1.unit, "Count");
+  EXPECT_EQ(m1.period, Seconds(300));
+  EXPECT_EQ(ok.math.metrics[1].first, "errors_5xx");
+  EXPECT_EQ(ok.math.metrics[1].second.metric_name, "HTTPCode_Target_5XX_Count");
+  EXPECT_EQ(ok.math.metrics[1].second.period, Seconds(300));
+  EXPECT_EQ(ok.missing.value, 100.0);
+  EXPECT_EQ(m[0].queries[1].source, QueryConfig::Source::kCloudWatch);
+
+  ASSERT_EQ(m[1].queries.size(), 1u);
+  EXPECT_EQ(m[1].queries[0].name, "value");
+  EXPECT_EQ(m[1].queries[0].source, QueryConfig::Source::kCloudWatchMath);
+  EXPECT_EQ(m[1].queries[0].math.expression,
+            "SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName=\"RequestCount\"', "
+            "'Sum'))");
+  EXPECT_TRUE(m[1].queries[0].math.metrics.empty());
+  EXPECT_EQ(m[1].expression, "value");
+  EXPECT_TRUE(m[2].queries[0].math.metrics.empty());
+  ASSERT_EQ(m[3].queries[0].math.metrics.size(), 2u);
+  EXPECT_EQ(m[3].queries[0].math.metrics[0].second.stat, "tm90");
+  EXPECT_EQ(m[3].queries[0].math.metrics[1].second.stat, "TM(10%:90%)");
+}
+
+TEST(ConfigTest, AwsSectionRoleAndLogs) {
+  auto config = ParseConfig(R"yaml(
+statuspage: {page_id: p1, api_key: k}
+aws:
+  region: eu-west-1
+  role_arn: "arn:aws:iam::123456789012:role/service-role/statusbridge-read"
+  external_id: "${MNAME}"
+  session_name: sb@prod
+  duration: 12h
+  logs:
+    max_concurrent_queries: 100
+    query_timeout: 1h
+)yaml" + std::string(kOneMetric),
+                            TestEnv());
+  ASSERT_OK(config);
+  const AwsConfig& aws = config->aws;
+  EXPECT_EQ(aws.role.role_arn, "arn:aws:iam::123456789012:role/service-role/statusbridge-read");
+  EXPECT_EQ(aws.role.external_id, "from-env");
+  EXPECT_EQ(aws.role.session_name, "sb@prod");
+  EXPECT_EQ(aws.role.duration, Seconds(43200));
+  EXPECT_EQ(aws.logs.max_concurrent_queries, 100);
+  EXPECT_EQ(aws.logs.query_timeout, Seconds(3600));
+  EXPECT_EQ(config->metrics[0].queries[0].target, (AwsTarget{"eu-west-1", aws.role}));
+
+  // The other ends of the ranges, a role with only its ARN (session name defaulted), an empty
+  // logs section, and the other partitions.
+  for (const char* partition : {"aws", "aws-cn", "aws-us-gov"}) {
+    auto minimal =
+        ParseConfig(std::string(kHead) + "aws:\n  role_arn: \"arn:" + partition +
+                        ":iam::000000000000:role/r\"\n  duration: 15m\n  logs:\n" + kOneMetric,
+                    TestEnv());
+    ASSERT_OK(minimal);
+    EXPECT_EQ(minimal->aws.role.role_arn,
+              std::string("arn:") + partition + ":iam::000000000000:role/r");
+    EXPECT_EQ(minimal->aws.role.external_id, "");
+    EXPECT_EQ(minimal->aws.role.session_name, "statusbridge");
+    EXPECT_EQ(minimal->aws.role.duration, Seconds(900));
+    EXPECT_EQ(minimal->aws.logs.max_concurrent_queries, 5);
+    EXPECT_EQ(minimal->aws.logs.query_timeout, Seconds(120));
+    EXPECT_EQ(minimal->aws.region, "");
+    EXPECT_EQ(minimal->metrics[0].queries[0].target.region, "");
+    EXPECT_EQ(minimal->metrics[0].queries[0].target.role, minimal->aws.role);
+  }
+  auto low = ParseConfig(std::string(kHead) +
+                             "aws: {logs: {max_concurrent_queries: 1, "
+                             "query_timeout: 1s}}\n" +
+                             kOneMetric,
+                         TestEnv());
+  ASSERT_OK(low);
+  EXPECT_EQ(low->aws.logs.max_concurrent_queries, 1);
+  EXPECT_EQ(low->aws.logs.query_timeout, Seconds(1));
+  EXPECT_EQ(low->aws.role, RoleConfig{});
+
+  // An empty aws.region (e.g. from an empty variable) means "from the environment".
+  auto empty_region =
+      ParseConfig(std::string(kHead) + "aws: {region: \"${EMPTY}\"}\n" + kOneMetric, TestEnv());
+  ASSERT_OK(empty_region);
+  EXPECT_EQ(empty_region->aws.region, "");
+  EXPECT_EQ(empty_region->metrics[0].queries[0].target, AwsTarget{});
+}
+
+// query > metric > aws, for the region and for the role; a role comes with the external_id and
+// session_name written beside it, and aws.duration applies to every role.
+TEST(ConfigTest, TargetPrecedence) {
+  auto config = ParseConfig(R"yaml(
+statuspage: {page_id: p1, api_key: k}
+aws:
+  region: eu-west-1
+  role_arn: "arn:aws:iam::111111111111:role/base"
+  external_id: base-external
+  session_name: base-session
+  duration: 2h
+metrics:
+  - name: inherits
+    statuspage_metric_id: id1
+    cloudwatch: {namespace: NS, metric: M, stat: Sum}
+  - name: metric-level
+    statuspage_metric_id: id2
+    region: us-east-1
+    role_arn: "arn:aws-us-gov:iam::222222222222:role/metric"
+    logs_insights:
+      log_groups: [/ecs/api]
+      query: "stats avg(x) as v by bin(1m) as t"
+      value_field: v
+      time_field: t
+  - name: per-query
+    statuspage_metric_id: id3
+    region: ap-southeast-2
+    role_arn: "arn:aws:iam::222222222222:role/metric"
+    external_id: metric-external
+    queries:
+      a:
+        cloudwatch: {namespace: NS, metric: A, stat: Sum}
+      b:
+        cloudwatch: {namespace: NS, metric: B, stat: Sum}
+        region: us-gov-west-1
+      c:
+        cloudwatch_math: {expression: "m1 * 2", metrics: {m1: {namespace: NS, metric: C, stat: Sum}}}
+        role_arn: "arn:aws:iam::333333333333:role/query"
+        session_name: query-session
+      d:
+        cloudwatch: {namespace: NS, metric: D, stat: Sum}
+        role_arn: none
+    expression: "a + b + c + d"
+  - name: no-role
+    statuspage_metric_id: id4
+    role_arn: none
+    queries:
+      a:
+        cloudwatch: {namespace: NS, metric: A, stat: Sum}
+      b:
+        cloudwatch: {namespace: NS, metric: B, stat: Sum}
+        role_arn: "arn:aws:iam::444444444444:role/path/to/query"
+    expression: "a + b"
+)yaml",
+                            TestEnv());
+  ASSERT_OK(config);
+  const Seconds two_hours(7200);
+  const RoleConfig base{"arn:aws:iam::111111111111:role/base", "base-external", "base-session",
+                        two_hours};
+  const RoleConfig none{"", "", "", two_hours};
+  EXPECT_EQ(config->aws.role, base);
+  const auto& m = config->metrics;
+
+  EXPECT_EQ(m[0].queries[0].target, (AwsTarget{"eu-west-1", base}));
+  EXPECT_EQ(m[1].queries[0].target,
+            (AwsTarget{"us-east-1", RoleConfig{"arn:aws-us-gov:iam::222222222222:role/metric", "",
+                                               "statusbridge", two_hours}}));
+
+  const RoleConfig metric_role{"arn:aws:iam::222222222222:role/metric", "metric-external",
+                               "statusbridge", two_hours};
+  const auto& q = m[2].queries;
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_EQ(q[0].target, (AwsTarget{"ap-southeast-2", metric_role}));
+  EXPECT_EQ(q[1].target, (AwsTarget{"us-gov-west-1", metric_role}));
+  EXPECT_EQ(q[2].target,
+            (AwsTarget{"ap-southeast-2", RoleConfig{"arn:aws:iam::333333333333:role/query", "",
+                                                    "query-session", two_hours}}));
+  EXPECT_EQ(q[3].target, (AwsTarget{"ap-southeast-2", none}));
+
+  EXPECT_EQ(m[3].queries[0].target, (AwsTarget{"eu-west-1", none}));
+  EXPECT_EQ(m[3].queries[1].target,
+            (AwsTarget{"eu-west-1", RoleConfig{"arn:aws:iam::444444444444:role/path/to/query", "",
+                                               "statusbridge", two_hours}}));
+}
+
+// Every ```yaml block of docs/config.md parses: a whole config as it is, a section or a metric
+// inside a minimal config. (The statuspage block with api_key_file is left out: no such file.)
+TEST(ConfigTest, DocsExamplesParse) {
+  std::string doc = ReadFixture(SB_SOURCE_DIR "/docs/config.md");
+  ASSERT_FALSE(doc.empty());
+  EnvLookup env = MapEnv({{"STATUSPAGE_API_KEY", "k"},
+                          {"STATUSBRIDGE_EXTERNAL_ID", "external-1"},
+                          {"PARTNER_EXTERNAL_ID", "external-2"}});
+  int parsed = 0;
+  size_t at = 0;
+  while ((at = doc.find("```yaml\n", at)) != std::string::npos) {
+    at += 8;
+    size_t end = doc.find("```", at);
+    ASSERT_NE(end, std::string::npos);
+    std::string block = doc.substr(at, end - at);
+    at = end + 3;
+    bool has_metrics = block.find("metrics:") != std::string::npos;
+    std::string yaml;
+    if (block.starts_with("statuspage:")) {
+      if (!has_metrics) {
+        continue;
+      }
+      yaml = block;
+    } else if (block.starts_with("aws:")) {
+      yaml = std::string(kHead) + block + (has_metrics ? "" : kOneMetric);
+    } else if (block.starts_with("  - name:")) {
+      yaml = std::string(kHead) + "metrics:\n" + block;
+    } else {
+      yaml = std::string(kHead) +
+             "metrics:\n  - name: m\n    statuspage_metric_id: id\n    period: 5m\n" + block;
+    }
+    auto config = ParseConfig(yaml, env);
+    EXPECT_TRUE(config.ok()) << block << "\n" << config.status().ToString();
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 7);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad configs: each row is a whole config and the exact message it must produce.
-
-constexpr const char* kHead = "statuspage: {page_id: p1, api_key: k}\n";
-constexpr const char* kOneMetric =
-    "metrics:\n"
-    "  - {name: m, statuspage_metric_id: id1, cloudwatch: {namespace: NS, metric: M, stat: "
-    "Sum}}\n";
 
 // kHead + a metrics list holding one metric whose body is `body` (flow-style map content).
 std::string WithMetric(const std::string& body) {
@@ -425,6 +814,40 @@ std::string M(const std::string& rest) {
 
 // One metric with a cloudwatch block made of `cw`.
 std::string Cw(const std::string& cw) { return M("cloudwatch: {" + cw + "}"); }
+
+// kHead + an aws section made of `aws` + kOneMetric.
+std::string Aws(const std::string& aws) {
+  return std::string(kHead) + "aws: {" + aws + "}\n" + kOneMetric;
+}
+
+// One metric with period 5m and a logs_insights block made of `logs`.
+std::string Logs(const std::string& logs) { return M("period: 5m, logs_insights: {" + logs + "}"); }
+
+// One metric with a cloudwatch_math block made of `math`.
+std::string Math(const std::string& math) { return M("cloudwatch_math: {" + math + "}"); }
+
+// The contract example with `from` replaced by `to` (once).
+std::string ContractWith(const std::string& from, const std::string& to) {
+  std::string text = ReadFixture(kTestdata + "/config_good.yaml");
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
+std::string LogGroups(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out += (i ? ", /g" : "/g") + std::to_string(i);
+  }
+  return out;
+}
+
+const std::string kRole = "role_arn: \"arn:aws:iam::123456789012:role/r\"";
+const std::string kStat = "namespace: NS, metric: M, stat: Sum";
+// A logs_insights block's keys after log_groups, and a whole valid block, for a 5m period.
+const std::string kLogsRest =
+    "query: \"stats avg(x) as v by bin(5m) as t\", value_field: v, time_field: t";
+const std::string kLogsOk = "log_groups: [/ecs/api], " + kLogsRest;
 
 std::string Dimensions(int n) {
   std::string out;
@@ -528,10 +951,9 @@ std::vector<BadCase> BadCases() {
        "statuspage.page_id: invalid environment variable name \"\" in \"${...}\""},
 
       // aws, state, schedule
-      {std::string(kHead) + "aws: {role_arn: \"arn:aws:iam::1:role/r\"}\n" + kOneMetric,
-       "aws.role_arn: not supported yet (planned)"},
       {std::string(kHead) + "aws: {logs: {endpoint_url: \"http://x\"}}\n" + kOneMetric,
-       "aws.logs: not supported yet (planned)"},
+       "aws.logs.endpoint_url: unknown key (expected one of: max_concurrent_queries, "
+       "query_timeout)"},
       {std::string(kHead) + "aws: {regoin: eu-west-1}\n" + kOneMetric,
        "aws.regoin: unknown key (did you mean \"region\"?)"},
       {std::string(kHead) + "aws: {region: EU West}\n" + kOneMetric,
@@ -594,10 +1016,12 @@ std::vector<BadCase> BadCases() {
        "metrics[1] (n).statuspage_metric_id: \"id1\" is already used by metrics[0] (m)"},
       {M("cloudwatch: {namespace: NS, metric: M, stat: Sum}, queries: {a: {}}"),
        "metrics[0] (m): set either cloudwatch or queries, not both"},
-      {M("no_data: skip"), "metrics[0] (m): one of cloudwatch or queries is required"},
+      {M("no_data: skip"),
+       "metrics[0] (m): one of cloudwatch, cloudwatch_math, logs_insights or queries is "
+       "required"},
       {WithMetric("name: api-response-time, statuspage_metric_id: id1, logs_insights: "
                   "{log_groups: [/ecs/api]}"),
-       "metrics[0] (api-response-time).logs_insights: not supported yet (planned)"},
+       "metrics[0] (api-response-time).logs_insights.query: is required"},
       {WithMetric("name: \"${MNAME}\", statuspage_metric_id: id1, cloudwatch: {namespace: NS, "
                   "metric: M, stat: Avg}"),
        "metrics[0] (from-env).cloudwatch.stat: unknown statistic \"Avg\""},
@@ -668,11 +1092,12 @@ std::vector<BadCase> BadCases() {
       {M("queries: {a: [x]}, expression: a"),
        "metrics[0] (m).queries.a: expected a map, got a list"},
       {M("queries: {a: {missing: 0}}, expression: a"),
-       "metrics[0] (m).queries.a.cloudwatch: is required"},
+       "metrics[0] (m).queries.a: one of cloudwatch, cloudwatch_math or logs_insights is "
+       "required"},
       {M("queries: {a: {" + cw_ok + ", missng: 0}}, expression: a"),
        "metrics[0] (m).queries.a.missng: unknown key (did you mean \"missing\"?)"},
       {M("queries: {a: {logs_insights: {query: q}}}, expression: a"),
-       "metrics[0] (m).queries.a.logs_insights: not supported yet (planned)"},
+       "metrics[0] (m).queries.a.logs_insights.log_groups: is required"},
       {M("queries: {a: {cloudwatch: {namespace: NS, metric: M, stat: Avg}}}, expression: a"),
        "metrics[0] (m).queries.a.cloudwatch.stat: unknown statistic \"Avg\""},
       {M("queries: {a: {" + cw_ok + "}}"), "metrics[0] (m).expression: is required with queries"},
@@ -706,12 +1131,309 @@ std::vector<BadCase> BadCases() {
        "metrics[0] (m).no_data: expected skip, hold or a number, got a map"},
       {M(cw_ok + ", no_data: nan"),
        "metrics[0] (m).no_data: must be skip, hold or a number (got \"nan\")"},
+
+      // aws: role, logs
+      {Aws("role_arn: \"arn:aws:iam::1:role/r\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::1:role/r\": the account must be 12 digits"},
+      {Aws("role_arn: \"arn:aws:iam::12345678901a:role/r\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::12345678901a:role/r\": the account must be "
+       "12 digits"},
+      {Aws("role_arn: \"arn:aws:iam::123456789012:user/bob\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::123456789012:user/bob\": expected "
+       "arn:aws:iam::<12-digit account>:role/<name>"},
+      {Aws("role_arn: \"arn:aws:sts::123456789012:role/r\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:sts::123456789012:role/r\": expected "
+       "arn:aws:iam::<12-digit account>:role/<name>"},
+      {Aws("role_arn: statusbridge-read"),
+       "aws.role_arn: invalid role ARN \"statusbridge-read\": expected arn:aws:iam::<12-digit "
+       "account>:role/<name>"},
+      {Aws("role_arn: \"arn:aws-eu:iam::123456789012:role/r\""),
+       "aws.role_arn: invalid role ARN \"arn:aws-eu:iam::123456789012:role/r\": unknown "
+       "partition \"aws-eu\" (expected aws, aws-cn or aws-us-gov)"},
+      {Aws("role_arn: \"arn:aws:iam:eu-west-1:123456789012:role/r\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam:eu-west-1:123456789012:role/r\": an IAM ARN "
+       "has no region (arn:aws:iam::<12-digit account>:role/<name>)"},
+      {Aws("role_arn: \"arn:aws:iam::123456789012:role/\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::123456789012:role/\": the role name must "
+       "be 1 to 64 characters of letters, digits and _+=,.@-"},
+      {Aws("role_arn: \"arn:aws:iam::123456789012:role/team/\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::123456789012:role/team/\": the role name "
+       "must be 1 to 64 characters of letters, digits and _+=,.@-"},
+      {Aws("role_arn: \"arn:aws:iam::123456789012:role/read only\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::123456789012:role/read only\": the role "
+       "name must be 1 to 64 characters of letters, digits and _+=,.@-"},
+      {Aws("role_arn: \"arn:aws:iam::123456789012:role/" + std::string(65, 'r') + "\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::123456789012:role/" + std::string(65, 'r') +
+           "\": the role name must be 1 to 64 characters of letters, digits and _+=,.@-"},
+      {Aws("role_arn: \"arn:aws:iam::123456789012:role/a b/r\""),
+       "aws.role_arn: invalid role ARN \"arn:aws:iam::123456789012:role/a b/r\": the role path "
+       "must be at most 512 printable characters without spaces"},
+      {Aws("role_arn: \"arn:aws:iam::123456789012:role/" + std::string(2100, 'r') + "\""),
+       "aws.role_arn: invalid role ARN: longer than 2048 characters"},
+      {Aws("role_arn: \"\""), "aws.role_arn: must not be empty"},
+      {Aws("role_arn: \"${ROLE}\""), "aws.role_arn: environment variable ROLE is not set"},
+      {Aws("role_arn: [a]"), "aws.role_arn: expected a string, got a list"},
+      {Aws("external_id: abc"),
+       "aws.external_id: only allowed next to role_arn (a role's options stay with it)"},
+      {Aws("session_name: sb"),
+       "aws.session_name: only allowed next to role_arn (a role's options stay with it)"},
+      {Aws("role_arn: none, session_name: sb"),
+       "aws.session_name: not allowed with role_arn: none"},
+      {Aws(kRole + ", external_id: x"),
+       "aws.external_id: must be 2 to 1224 characters long (got 1)"},
+      {Aws(kRole + ", external_id: " + std::string(1225, 'x')),
+       "aws.external_id: must be 2 to 1224 characters long (got 1225)"},
+      {Aws(kRole + ", external_id: \"a b\""),
+       "aws.external_id: may only contain letters, digits and _+=,.@:/-"},
+      {Aws(kRole + ", session_name: a/b"),
+       "aws.session_name: may only contain letters, digits and _+=,.@-"},
+      {Aws(kRole + ", session_name: " + std::string(65, 's')),
+       "aws.session_name: must be 2 to 64 characters long (got 65)"},
+      {Aws(kRole + ", session_name: \"${EMPTY}\""),
+       "aws.session_name: must be 2 to 64 characters long (got 0)"},
+      {Aws("duration: 14m"),
+       "aws.duration: must be between 15m and 12h, what STS allows (got 14m)"},
+      {Aws("duration: 12h1s"),
+       "aws.duration: must be between 15m and 12h, what STS allows (got 43201s)"},
+      {Aws("duration: 1x"),
+       "aws.duration: invalid duration \"1x\": unknown unit 'x' (use s, m, h or d)"},
+      {Aws("session: sb"), "aws.session: unknown key (did you mean \"session_name\"?)"},
+      {Aws("role: r"), "aws.role: unknown key (did you mean \"role_arn\"?)"},
+      {Aws("region: \"-eu\""), "aws.region: invalid region \"-eu\" (expected e.g. eu-west-1)"},
+      {Aws("logs: [x]"), "aws.logs: expected a map, got a list"},
+      {Aws("logs: {max_concurrent_queries: 0}"),
+       "aws.logs.max_concurrent_queries: must be a whole number between 1 and 100 (got 0)"},
+      {Aws("logs: {max_concurrent_queries: 101}"),
+       "aws.logs.max_concurrent_queries: must be a whole number between 1 and 100 (got 101)"},
+      {Aws("logs: {max_concurrent_queries: 2.5}"),
+       "aws.logs.max_concurrent_queries: must be a whole number between 1 and 100 (got 2.5)"},
+      {Aws("logs: {max_concurrent_queries: many}"),
+       "aws.logs.max_concurrent_queries: expected a number, got \"many\""},
+      {Aws("logs: {query_timeout: 0s}"),
+       "aws.logs.query_timeout: must be between 1s and 1h (got 0s)"},
+      {Aws("logs: {query_timeout: 61m}"),
+       "aws.logs.query_timeout: must be between 1s and 1h (got 61m)"},
+      {Aws("logs: {timeout: 1m}"),
+       "aws.logs.timeout: unknown key (did you mean \"query_timeout\"?)"},
+
+      // region and role on a metric or a query
+      {M("region: \"\", " + cw_ok),
+       "metrics[0] (m).region: must not be empty (leave region out to inherit it)"},
+      {M("region: EU-West-1, " + cw_ok),
+       "metrics[0] (m).region: invalid region \"EU-West-1\" (expected e.g. eu-west-1)"},
+      {M("role_arn: \"arn:aws:iam::123:role/r\", " + cw_ok),
+       "metrics[0] (m).role_arn: invalid role ARN \"arn:aws:iam::123:role/r\": the account must "
+       "be 12 digits"},
+      {M("external_id: abc, " + cw_ok),
+       "metrics[0] (m).external_id: only allowed next to role_arn (a role's options stay with "
+       "it)"},
+      {M("role_arn: none, external_id: abc, " + cw_ok),
+       "metrics[0] (m).external_id: not allowed with role_arn: none"},
+      {M("duration: 1h, " + cw_ok),
+       "metrics[0] (m).duration: unknown key (expected one of: name, statuspage_metric_id, "
+       "period, delay, lookback, backfill, cloudwatch, cloudwatch_math, logs_insights, queries, "
+       "expression, missing, no_data, region, role_arn, external_id, session_name)"},
+      {M("queries: {a: {" + cw_ok + ", region: \"eu west\"}}, expression: a"),
+       "metrics[0] (m).queries.a.region: invalid region \"eu west\" (expected e.g. eu-west-1)"},
+      {M("queries: {a: {" + cw_ok +
+         ", role_arn: \"arn:aws:iam::123456789012:group/g\"}}, "
+         "expression: a"),
+       "metrics[0] (m).queries.a.role_arn: invalid role ARN "
+       "\"arn:aws:iam::123456789012:group/g\": expected arn:aws:iam::<12-digit "
+       "account>:role/<name>"},
+      {M(kRole + ", queries: {a: {" + cw_ok + ", session_name: per-query}}, expression: a"),
+       "metrics[0] (m).queries.a.session_name: only allowed next to role_arn (a role's options "
+       "stay with it)"},
+      {M("queries: {a: {" + cw_ok + ", duration: 1h}}, expression: a"),
+       "metrics[0] (m).queries.a.duration: unknown key (expected one of: cloudwatch, "
+       "cloudwatch_math, logs_insights, missing, region, role_arn, external_id, session_name)"},
+      {M("queries: {a: {" + cw_ok + ", regoin: us-east-1}}, expression: a"),
+       "metrics[0] (m).queries.a.regoin: unknown key (did you mean \"region\"?)"},
+
+      // one source per metric and per query
+      {M(cw_ok + ", logs_insights: {}"),
+       "metrics[0] (m): set either cloudwatch or logs_insights, not both"},
+      {M("cloudwatch_math: {expression: m1}, queries: {a: {}}"),
+       "metrics[0] (m): set either cloudwatch_math or queries, not both"},
+      {M("queries: {a: {" + cw_ok + ", cloudwatch_math: {expression: m1}}}, expression: a"),
+       "metrics[0] (m).queries.a: set either cloudwatch or cloudwatch_math, not both"},
+      {M("logs_insight: {}"),
+       "metrics[0] (m).logs_insight: unknown key (did you mean \"logs_insights\"?)"},
+      {M("queries: {a: {cloudwatch_maths: {}}}, expression: a"),
+       "metrics[0] (m).queries.a.cloudwatch_maths: unknown key (did you mean "
+       "\"cloudwatch_math\"?)"},
+
+      // logs_insights
+      {Logs(""), "metrics[0] (m).logs_insights.log_groups: is required"},
+      {M("logs_insights: /ecs/api"),
+       "metrics[0] (m).logs_insights: expected a map, got a single value"},
+      {M("logs_insights: "), "metrics[0] (m).logs_insights: expected a map, got nothing"},
+      {Logs("log_groups: [], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups: at least one log group is required"},
+      {Logs("log_groups: , " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups: at least one log group is required"},
+      {Logs("log_groups: /ecs/api, " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups: expected a list, got a single value"},
+      {Logs("log_groups: [" + LogGroups(51) + "], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups: at most 50 log groups (got 51)"},
+      {Logs("log_groups: [/a, /b, /a], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[2]: duplicate log group (also log_groups[0])"},
+      {Logs("log_groups: [/a, \"bad name\"], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[1]: \"bad name\" has a character a log group "
+       "name cannot have (only A-Z a-z 0-9 . - _ / #)"},
+      {Logs("log_groups: [\"\"], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[0]: must not be empty"},
+      {Logs("log_groups: [\"${GROUP}\"], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[0]: environment variable GROUP is not set"},
+      {Logs("log_groups: [[/a]], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[0]: expected a string, got a list"},
+      {Logs("log_groups: [/" + std::string(512, 'g') + "], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[0]: is longer than 512 characters"},
+      {Logs("log_groups: [\"arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/api:*\"], " +
+            kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[0]: "
+       "\"arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/api:*\" ends in '*'; StartQuery "
+       "wants the log group ARN without it (drop the trailing \":*\")"},
+      {Logs("log_groups: [\"arn:aws:logs:eu-west-1:123456789012:destination:d\"], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[0]: "
+       "\"arn:aws:logs:eu-west-1:123456789012:destination:d\" is not a log group ARN "
+       "(arn:aws:logs:<region>:<account-id>:log-group:<name>)"},
+      {Logs("log_groups: [/ecs/api], value_field: v, time_field: t"),
+       "metrics[0] (m).logs_insights.query: is required"},
+      {Logs("log_groups: [/ecs/api], query: \" \\n \", value_field: v, time_field: t"),
+       "metrics[0] (m).logs_insights.query: must not be empty"},
+      {Logs("log_groups: [/ecs/api], query: \"stats avg(x) as v by bin(5m) as t | " +
+            std::string(9965, ' ') + "\", value_field: v, time_field: t"),
+       "metrics[0] (m).logs_insights.query: must be at most 10000 characters (got 10001)"},
+      {Logs("log_groups: [/ecs/api], query: \"stats avg(x) as v by bin(5m) as t\", time_field: t"),
+       "metrics[0] (m).logs_insights.value_field: is required"},
+      {Logs(kLogsOk + ", limit: 0"),
+       "metrics[0] (m).logs_insights.limit: must be a whole number between 1 and 10000 (got 0)"},
+      {Logs(kLogsOk + ", limit: 10001"),
+       "metrics[0] (m).logs_insights.limit: must be a whole number between 1 and 10000 (got "
+       "10001)"},
+      {Logs(kLogsOk + ", timefield: t"),
+       "metrics[0] (m).logs_insights.timefield: unknown key (did you mean \"time_field\"?)"},
+      {Logs("log_groups: [/ecs/api], query: \"stats avg(x) as v\", value_field: v"),
+       "metrics[0] (m).logs_insights.query: has no bin(): a cycle can read several buckets at "
+       "once, so the query must return one row per bucket, e.g. \"stats avg(elapsed) as value by "
+       "bin(5m) as t\" with time_field: t"},
+      {Logs("log_groups: [/ecs/api], query: \"stats avg(x) as v\", value_field: v, time_field: t"),
+       "metrics[0] (m).logs_insights.query: has no bin(): a cycle can read several buckets at "
+       "once, so the query must return one row per bucket, e.g. \"stats avg(elapsed) as value by "
+       "bin(5m) as t\" with time_field: t"},
+      {WithMetric("name: api-response-time, statuspage_metric_id: id1, period: 5m, logs_insights: "
+                  "{log_groups: [/ecs/api], query: \"stats avg(elapsed) as value by bin(1m) as "
+                  "t\", value_field: value, time_field: t}"),
+       "metrics[0] (api-response-time).logs_insights.query: bin(1m) does not match the metric's "
+       "period 5m"},
+      {ContractWith("bin(5m)", "bin(1m)"),
+       "metrics[2] (api-response-time).logs_insights.query: bin(1m) does not match the metric's "
+       "period 5m"},
+      {ContractWith("period: 5m\n    logs_insights", "period: 1h\n    logs_insights"),
+       "metrics[2] (api-response-time).logs_insights.query: bin(5m) does not match the metric's "
+       "period 1h"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(5m) as t, bin(5m) as u\", "
+            "value_field: v, time_field: t"),
+       "metrics[0] (m).logs_insights.query: the query has more than one bin() call; use one"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(5m\", value_field: v, "
+            "time_field: t"),
+       "metrics[0] (m).logs_insights.query: the query's bin( at offset 21 is not closed"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(1mo) as t\", value_field: v, "
+            "time_field: t"),
+       "metrics[0] (m).logs_insights.query: bin(): duration \"1mo\" is in months, quarters or "
+       "years, which have no fixed length; use s, m, h, d or w"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(5m) as t\", value_field: v"),
+       "metrics[0] (m).logs_insights.time_field: is required: set it to \"t\", the query's bin() "
+       "column"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin( 5m )\", value_field: v"),
+       "metrics[0] (m).logs_insights.time_field: is required: set it to \"bin( 5m )\", the "
+       "query's bin() column"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(5m) as t\", value_field: v, "
+            "time_field: ts"),
+       "metrics[0] (m).logs_insights.time_field: time_field \"ts\" does not name the query's bin "
+       "column \"t\""},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(5m) as t\", value_field: v, "
+            "time_field: \"\""),
+       "metrics[0] (m).logs_insights.time_field: must not be empty"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(5m) as t\", value_field: t, "
+            "time_field: t"),
+       "metrics[0] (m).logs_insights.value_field: must differ from time_field"},
+      {Logs("log_groups: [/a], query: \"stats avg(x) as v by bin(5m) as t\", value_field: p99, "
+            "time_field: t"),
+       "metrics[0] (m).logs_insights.value_field: \"p99\" does not appear in the query (name the "
+       "result column, e.g. \"value\" for \"stats avg(elapsed) as value\")"},
+      {M("period: 5m, queries: {a: {" + cw_ok +
+         "}, b: {logs_insights: {log_groups: [/a], query: \"stats count(*) as n by bin(60s) as "
+         "t\", value_field: n, time_field: t}}}, expression: a + b"),
+       "metrics[0] (m).queries.b.logs_insights.query: bin(60s) does not match the metric's "
+       "period 5m"},
+      {M("period: 5m, queries: {a: {logs_insights: {" + kLogsOk + "}}}, expression: a + b"),
+       "metrics[0] (m).expression: unknown variable \"b\" (known: a)"},
+      {M("period: 5m, logs_insights: {" + kLogsOk + "}, expression: \"42\""),
+       "metrics[0] (m).logs_insights: not used in the expression \"42\""},
+
+      // cloudwatch_math
+      {M("cloudwatch_math: \"FILL(m1, 0)\""),
+       "metrics[0] (m).cloudwatch_math: expected a map, got a single value"},
+      {Math("metrics: {m1: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.expression: is required"},
+      {Math("expression: \"\", metrics: {m1: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.expression: must not be empty"},
+      {Math("expression: \"m1 + " + std::string(2044, '0') + "\", metrics: {m1: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.expression: must be at most 2048 characters (got 2049)"},
+      {Math("expression: \"m1 * 2\""),
+       "metrics[0] (m).cloudwatch_math.metrics: at least one metric is required (only a SEARCH "
+       "or SELECT expression needs none)"},
+      {Math("expression: \"m1 * 2\", metrics: {}"),
+       "metrics[0] (m).cloudwatch_math.metrics: at least one metric is required (only a SEARCH "
+       "or SELECT expression needs none)"},
+      {Math("expression: \"m1 * 2\", metrics: [m1]"),
+       "metrics[0] (m).cloudwatch_math.metrics: expected a map, got a list"},
+      {Math("expression: \"M1 * 2\", metrics: {M1: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.M1: a metric id must start with a lowercase "
+       "letter and hold only letters, digits and _ (CloudWatch's rule for ids)"},
+      {Math("expression: \"m1 * 2\", metrics: {m-1: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.m-1: a metric id must start with a lowercase "
+       "letter and hold only letters, digits and _ (CloudWatch's rule for ids)"},
+      {Math("expression: \"m1 * 2\", metrics: {1m: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.1m: a metric id must start with a lowercase "
+       "letter and hold only letters, digits and _ (CloudWatch's rule for ids)"},
+      {Math("expression: \"m1\", metrics: {m1: {namespace: NS, metric: M, stat: Avg}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.m1.stat: unknown statistic \"Avg\""},
+      {Math("expression: \"m1\", metrics: {m1: {metric: M, stat: Sum}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.m1.namespace: is required"},
+      {Math("expression: \"m1\", metrics: {m1: {" + kStat + ", unit: ms}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.m1.unit: unknown unit \"ms\""},
+      {Math("expression: \"m1\", metrics: {m1: {" + kStat + ", dimension: {A: b}}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.m1.dimension: unknown key (did you mean "
+       "\"dimensions\"?)"},
+      {Math("expression: \"m1\", metrics: {m1: NS}"),
+       "metrics[0] (m).cloudwatch_math.metrics.m1: expected a map, got a single value"},
+      {Math("expression: \"FILL(m2, 0)\", metrics: {m1: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.expression: unknown metric id \"m2\" (known: m1)"},
+      {Math("expression: \"SUM(SEARCH('{AWS/EC2} CPU', 'Sum')) * k\""),
+       "metrics[0] (m).cloudwatch_math.expression: unknown metric id \"k\" (no metrics are "
+       "defined)"},
+      {Math("expression: \"m1\", metrics: {m1: {" + kStat + "}, m2: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.metrics.m2: not used in the expression \"m1\""},
+      {Math("expression: \"SEARCH('{AWS/EC2} CPU', 'Sum')\""),
+       "metrics[0] (m).cloudwatch_math.expression: a bare SEARCH returns one time series per "
+       "metric it finds; aggregate them into one, e.g. SUM(SEARCH(...))"},
+      {Math("expression: m1, metric: {m1: {" + kStat + "}}"),
+       "metrics[0] (m).cloudwatch_math.metric: unknown key (did you mean \"metrics\"?)"},
+      {M("queries: {a: {cloudwatch_math: {expression: m1, metrics: {m1: {namespace: NS, metric: "
+         "M, stat: sum}}}}}, expression: a"),
+       "metrics[0] (m).queries.a.cloudwatch_math.metrics.m1.stat: unknown statistic \"sum\" "
+       "(did you mean \"Sum\"?)"},
+      {M("cloudwatch_math: {expression: m1, metrics: {m1: {" + kStat + "}}}, expression: \"42\""),
+       "metrics[0] (m).cloudwatch_math: not used in the expression \"42\""},
   };
 }
 
 TEST(ConfigTest, BadConfigsTable) {
   auto cases = BadCases();
-  EXPECT_GE(cases.size(), 30u);
+  EXPECT_GE(cases.size(), 240u);
   for (const auto& c : cases) {
     auto config = ParseConfig(c.yaml, TestEnv(), "/nonexistent-base");
     EXPECT_THAT(config, StatusIs(StatusCode::kInvalidArgument, c.message))
