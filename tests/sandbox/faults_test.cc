@@ -156,7 +156,7 @@ TEST_F(FaultsTest, DeleteClearsPendingFaultsAndControlCallsAreNeverFaulted) {
 
 TEST_F(FaultsTest, InvalidFaultSpecsAreRejected) {
   for (const char* spec :
-       {R"({"count":1})", R"({"api":"logs"})", R"({"api":"statuspage","count":0})",
+       {R"({"count":1})", R"({"api":"metrics"})", R"({"api":"statuspage","count":0})",
         R"({"api":"statuspage","status":42})", R"({"api":"statuspage","delay_ms":-1})",
         R"({"api":"statuspage","drop_connection":"yes"})", "not json"}) {
     httplib::Result r = client().Post("/_sandbox/faults", spec, "application/json");

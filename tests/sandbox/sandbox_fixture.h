@@ -96,6 +96,34 @@ class SandboxTest : public ::testing::Test {
     return response.ok() ? *response : http::HttpResponse{};
   }
 
+  // Sends `body` to CloudWatch Logs' `operation` (StartQuery, GetQueryResults, ...) in the JSON
+  // 1.1 protocol, signed for `service` (default: "logs") at the fake clock's now.
+  http::HttpResponse Logs(const std::string& operation, const json& body,
+                          const std::string& service = "logs") {
+    http::HttpRequest request;
+    request.method = "POST";
+    request.url = server_->base_url() + "/";
+    request.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                       {"X-Amz-Target", "Logs_20140328." + operation}};
+    request.body = body.dump();
+    aws::Credentials credentials;
+    credentials.access_key_id = options_.access_key_id;
+    credentials.secret_access_key = Secret(options_.secret_access_key);
+    credentials.source = "test";
+    EXPECT_OK(aws::SignRequest(request, credentials, {options_.region, service}, clock_.Now()));
+    Result<http::HttpResponse> response = curl_.Send(request);
+    EXPECT_OK(response);
+    return response.ok() ? *response : http::HttpResponse{};
+  }
+
+  // Adds events {"timestamp": ms, "message": text} to `group` through the control API.
+  void PutLogEvents(const std::string& group, const json& events) {
+    json body = {{"log_group", group}, {"events", events}};
+    httplib::Result r = client_->Post("/_sandbox/logs/events", body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+
   statusbridge::testing::FakeClock clock_;
   SandboxOptions options_;
   std::unique_ptr<SandboxServer> server_;

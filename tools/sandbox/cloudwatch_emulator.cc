@@ -5,26 +5,6 @@
 #include "get_metric_data.h"
 
 namespace statusbridge::sandbox {
-namespace {
-
-// The request as the signer saw it: the Host header names the authority, the path is httplib's
-// decoded path (the signer encodes it once, as the client's signer did), the query is raw.
-http::HttpRequest AsSignedRequest(const httplib::Request& request) {
-  http::HttpRequest out;
-  out.method = request.method;
-  std::string query;
-  if (size_t q = request.target.find('?'); q != std::string::npos) {
-    query = request.target.substr(q);
-  }
-  out.url = "http://" + request.get_header_value("Host") + request.path + query;
-  for (const auto& [name, value] : request.headers) {
-    out.headers.emplace_back(name, value);
-  }
-  out.body = request.body;
-  return out;
-}
-
-}  // namespace
 
 CloudWatchEmulator::CloudWatchEmulator(CloudWatchConfig config, const CloudWatchData& data,
                                        SandboxStats& stats, const Clock& clock)

@@ -1,5 +1,7 @@
 #include "control_api.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -98,6 +100,13 @@ std::optional<CloudWatchPut> ParsePut(const json& item, size_t index, std::strin
   return put;
 }
 
+bool IsLogGroupName(const std::string& name) {
+  return !name.empty() && name.size() <= 512 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+           c == '/' || c == '#';
+  });
+}
+
 std::optional<json> ParseBody(const httplib::Request& request, httplib::Response& response) {
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
@@ -148,6 +157,8 @@ void ControlApi::Handle(const httplib::Request& request, httplib::Response& resp
     WriteJson(response, 200, {{"cleared", t_.faults.Clear()}});
   } else if (route("/_sandbox/cloudwatch/data", "POST")) {
     PutCloudWatchData(request, response);
+  } else if (route("/_sandbox/logs/events", "POST")) {
+    PutLogEvents(request, response);
   } else if (route("/_sandbox/statuspage/metrics", "POST")) {
     RegisterMetrics(request, response);
   } else if (route("/_sandbox/reset", "POST")) {
@@ -155,7 +166,8 @@ void ControlApi::Handle(const httplib::Request& request, httplib::Response& resp
   } else if (path == "/_sandbox/health" || path == "/_sandbox/points" ||
              path == "/_sandbox/requests" || path == "/_sandbox/stats" ||
              path == "/_sandbox/faults" || path == "/_sandbox/cloudwatch/data" ||
-             path == "/_sandbox/statuspage/metrics" || path == "/_sandbox/reset") {
+             path == "/_sandbox/logs/events" || path == "/_sandbox/statuspage/metrics" ||
+             path == "/_sandbox/reset") {
     WriteMessage(response, 405, "Method not allowed");
   } else {
     WriteMessage(response, 404, "Unknown control endpoint " + path);
@@ -211,6 +223,55 @@ void ControlApi::PutCloudWatchData(const httplib::Request& request, httplib::Res
   WriteJson(response, 200, {{"stored", puts.size()}});
 }
 
+void ControlApi::PutLogEvents(const httplib::Request& request, httplib::Response& response) {
+  std::optional<json> body = ParseBody(request, response);
+  if (!body) {
+    return;
+  }
+  if (!body->is_object()) {
+    WriteMessage(response, 400, "expected {\"log_group\":..,\"events\":[...]}");
+    return;
+  }
+  auto group = body->find("log_group");
+  if (group == body->end() || !group->is_string() || !IsLogGroupName(group->get<std::string>())) {
+    WriteMessage(response, 400,
+                 "log_group must be a log group name: 1..512 characters of [.-_/#A-Za-z0-9]");
+    return;
+  }
+  std::string stream = "sandbox";
+  if (auto it = body->find("log_stream"); it != body->end() && !it->is_null()) {
+    if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>().size() > 512 ||
+        it->get<std::string>().find_first_of(":*") != std::string::npos) {
+      WriteMessage(response, 400, "log_stream must be 1..512 characters without ':' or '*'");
+      return;
+    }
+    stream = it->get<std::string>();
+  }
+  auto events = body->find("events");
+  if (events == body->end() || !events->is_array()) {
+    WriteMessage(response, 400, "events must be an array of {\"timestamp\":ms,\"message\":..}");
+    return;
+  }
+  std::vector<LogsData::PutEvent> puts;
+  for (size_t i = 0; i < events->size(); ++i) {
+    const json& event = (*events)[i];
+    const std::string where = "events[" + std::to_string(i) + "]";
+    auto ts = event.is_object() ? event.find("timestamp") : event.end();
+    auto message = event.is_object() ? event.find("message") : event.end();
+    if (ts == event.end() || !ts->is_number_integer() || ts->get<int64_t>() < 0) {
+      WriteMessage(response, 400, where + ".timestamp must be epoch milliseconds (an integer)");
+      return;
+    }
+    if (message == event.end() || !message->is_string() || message->get<std::string>().empty()) {
+      WriteMessage(response, 400, where + ".message must be a non-empty string");
+      return;
+    }
+    puts.push_back({ts->get<int64_t>(), message->get<std::string>()});
+  }
+  t_.logs.Put(group->get<std::string>(), stream, puts, ToUnixSeconds(t_.clock.Now()) * 1000);
+  WriteJson(response, 200, {{"stored", puts.size()}});
+}
+
 void ControlApi::RegisterMetrics(const httplib::Request& request, httplib::Response& response) {
   std::optional<json> body = ParseBody(request, response);
   if (!body) {
@@ -236,6 +297,8 @@ void ControlApi::RegisterMetrics(const httplib::Request& request, httplib::Respo
 void ControlApi::Reset(httplib::Response& response) {
   t_.statuspage.Clear();
   t_.cloudwatch.ClearPuts();
+  t_.logs.ClearPuts();
+  t_.logs_service.Clear();
   t_.log.Clear();
   t_.stats.Reset();
   t_.faults.Clear();

@@ -17,10 +17,15 @@
 //                                            {"SampleCount","Sum","Minimum","Maximum"},
 //                                            "mode":"override"(default)|"add"}, or an array of
 //                                            them, or {"data":[...]}     -> {"stored":N}
+//   POST   /_sandbox/logs/events            {"log_group":"/x","log_stream":"s"(default "sandbox"),
+//                                            "events":[{"timestamp":<epoch ms>,"message":".."}]}
+//                                            adds events to the group, creating it
+//                                                                        -> {"stored":N}
 //   POST   /_sandbox/statuspage/metrics     {"ids":[...]}               -> {"registered":[...]}
 //   POST   /_sandbox/reset                  clears Statuspage metrics and points, CloudWatch puts,
+//                                            put log events and groups, Logs Insights queries,
 //                                            the request log, counters, faults and rate-limit
-//                                            windows (not the generator) -> {"reset":true}
+//                                            windows (not the generators) -> {"reset":true}
 // Bad input answers 400 {"message":"..."}; unknown paths 404, wrong methods 405.
 //
 // Thread-safe.
@@ -33,6 +38,8 @@
 #include "cloudwatch_data.h"
 #include "core/clock.h"
 #include "faults.h"
+#include "logs_data.h"
+#include "logs_service.h"
 #include "rate_limiter.h"
 #include "request_log.h"
 #include "statuspage_store.h"
@@ -42,6 +49,8 @@ namespace statusbridge::sandbox {
 // What the control API reads and changes; all must outlive it.
 struct ControlTargets {
   CloudWatchData& cloudwatch;
+  LogsData& logs;
+  LogsService& logs_service;
   StatuspageStore& statuspage;
   FaultQueue& faults;
   RequestLog& log;
@@ -60,6 +69,7 @@ class ControlApi {
 
  private:
   void PutCloudWatchData(const httplib::Request& request, httplib::Response& response);
+  void PutLogEvents(const httplib::Request& request, httplib::Response& response);
   void RegisterMetrics(const httplib::Request& request, httplib::Response& response);
   void QueueFault(const httplib::Request& request, httplib::Response& response);
   void Reset(httplib::Response& response);

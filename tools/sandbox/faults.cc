@@ -9,7 +9,17 @@ namespace {
 
 using nlohmann::json;
 
-const char* ApiName(Api api) { return api == Api::kCloudWatch ? "cloudwatch" : "statuspage"; }
+const char* ApiName(Api api) {
+  switch (api) {
+    case Api::kCloudWatch:
+      return "cloudwatch";
+    case Api::kLogs:
+      return "logs";
+    case Api::kStatuspage:
+      break;
+  }
+  return "statuspage";
+}
 
 }  // namespace
 
@@ -20,11 +30,14 @@ std::optional<FaultSpec> ParseFaultSpec(const json& body, std::string& error) {
   }
   FaultSpec spec;
   auto api = body.find("api");
-  if (api == body.end() || !api->is_string() || (*api != "statuspage" && *api != "cloudwatch")) {
-    error = "api must be \"statuspage\" or \"cloudwatch\"";
+  if (api == body.end() || !api->is_string() ||
+      (*api != "statuspage" && *api != "cloudwatch" && *api != "logs")) {
+    error = "api must be \"statuspage\", \"cloudwatch\" or \"logs\"";
     return std::nullopt;
   }
-  spec.api = *api == "cloudwatch" ? Api::kCloudWatch : Api::kStatuspage;
+  spec.api = *api == "cloudwatch" ? Api::kCloudWatch
+             : *api == "logs"     ? Api::kLogs
+                                  : Api::kStatuspage;
   if (auto count = body.find("count"); count != body.end()) {
     if (!count->is_number_integer() || count->get<int64_t>() < 1 ||
         count->get<int64_t>() > 1000000) {
@@ -119,7 +132,8 @@ int FaultQueue::Clear() {
 }
 
 json FaultQueue::Pending() const {
-  json out = {{"cloudwatch", json::array()}, {"statuspage", json::array()}};
+  json out = {
+      {"cloudwatch", json::array()}, {"logs", json::array()}, {"statuspage", json::array()}};
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& p : pending_) {
     json entry = {

@@ -25,12 +25,12 @@
 
 namespace statusbridge::sandbox {
 
-enum class Api { kCloudWatch, kStatuspage };
+enum class Api { kCloudWatch, kStatuspage, kLogs };
 
 struct Fault {
   int status = 0;           // 0: no response of its own (delay-only or drop)
   std::string retry_after;  // Retry-After header value; empty: none
-  std::string aws_error;    // CloudWatch error code, e.g. "Throttling"; empty: none
+  std::string aws_error;    // AWS error code, e.g. "Throttling"; empty: none
   Millis delay{0};
   bool drop_connection = false;
   std::optional<std::string> body;  // replaces the default error body
@@ -39,7 +39,7 @@ struct Fault {
 };
 
 // Parses a POST /_sandbox/faults body:
-//   {"api":"statuspage"|"cloudwatch","count":N,"status":503,"retry_after":"5",
+//   {"api":"statuspage"|"cloudwatch"|"logs","count":N,"status":503,"retry_after":"5",
 //    "aws_error":"Throttling","delay_ms":2000,"drop_connection":false,"body":"..."}
 // `api` is required; count defaults to 1 (>= 1); retry_after may be a string or a number.
 // Errors name the bad field.
@@ -60,7 +60,7 @@ class FaultQueue {
   // Drops every pending fault; returns how many requests they would still have affected.
   int Clear();
 
-  // Pending faults as JSON: {"cloudwatch":[{...,"remaining":N}], "statuspage":[...]}.
+  // Pending faults as JSON: {"cloudwatch":[{...,"remaining":N}],"logs":[...],"statuspage":[...]}.
   nlohmann::json Pending() const;
 
  private:

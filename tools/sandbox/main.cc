@@ -1,5 +1,6 @@
-// statusbridge-sandbox: a local emulator of the CloudWatch (GetMetricData, JSON 1.0) and
-// Statuspage v1 APIs statusbridge uses, with a control API. See README.md in this directory.
+// statusbridge-sandbox: a local emulator of the CloudWatch (GetMetricData, JSON 1.0), CloudWatch
+// Logs Insights (JSON 1.1) and Statuspage v1 APIs statusbridge uses, with a control API. See
+// README.md in this directory.
 //
 // Once it accepts connections it prints "statusbridge-sandbox listening on http://HOST:PORT"
 // (flushed), then writes the port to --port-file (atomically, via a temporary file and rename);
@@ -53,6 +54,25 @@ bool ParseDurationFlag(const std::string& text, Seconds& out, std::string& error
   return true;
 }
 
+// "1500ms", or anything ParseDuration reads ("2s", "1m", "0").
+bool ParseMillisFlag(const std::string& text, statusbridge::Millis& out, std::string& error) {
+  if (text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0) {
+    const std::string digits = text.substr(0, text.size() - 2);
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) {
+      error = "expected whole milliseconds such as 1500ms, got \"" + text + "\"";
+      return false;
+    }
+    out = statusbridge::Millis(std::stoll(digits));
+    return true;
+  }
+  Seconds seconds{0};
+  if (!ParseDurationFlag(text, seconds, error)) {
+    return false;
+  }
+  out = seconds;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,8 +80,11 @@ int main(int argc, char** argv) {
   std::string port_file;
   std::string rate_window = "60s";
   std::string ingest_lag = "0s";
+  std::string logs_query_latency = "1500ms";
 
-  CLI::App app{"statusbridge-sandbox: local CloudWatch (GetMetricData) and Statuspage v1 emulator"};
+  CLI::App app{
+      "statusbridge-sandbox: local CloudWatch (GetMetricData), CloudWatch Logs Insights and "
+      "Statuspage v1 emulator"};
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "Port to listen on; 0 picks a free one")
       ->capture_default_str()
@@ -100,6 +123,15 @@ int main(int argc, char** argv) {
   app.add_option("--ingest-lag", ingest_lag,
                  "Generated CloudWatch minutes become visible this long after they end")
       ->capture_default_str();
+  app.add_option("--logs-query-latency", logs_query_latency,
+                 "A Logs Insights query is Scheduled, then Running, and Complete this long after "
+                 "StartQuery (e.g. 1500ms, 2s, 0)")
+      ->capture_default_str();
+  app.add_option("--logs-max-concurrent", options.logs_max_concurrent,
+                 "Logs Insights queries Scheduled or Running at once before StartQuery answers "
+                 "LimitExceededException")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--log", options.log_path, "Append one line per request to this file");
   app.add_flag("--quiet", options.quiet, "Do not log requests to stderr");
   app.add_option("--threads", options.threads, "HTTP worker threads")->capture_default_str();
@@ -112,6 +144,10 @@ int main(int argc, char** argv) {
   }
   if (!ParseDurationFlag(ingest_lag, options.ingest_lag, error)) {
     std::cerr << "statusbridge-sandbox: --ingest-lag: " << error << "\n";
+    return 2;
+  }
+  if (!ParseMillisFlag(logs_query_latency, options.logs_query_latency, error)) {
+    std::cerr << "statusbridge-sandbox: --logs-query-latency: " << error << "\n";
     return 2;
   }
 

@@ -12,7 +12,9 @@ void SandboxStats::Reset() {
   for (std::atomic<int64_t>* counter :
        {&cloudwatch_requests, &getmetricdata_calls, &statuspage_requests, &statuspage_data_requests,
         &points_received, &points_stored, &rate_limited, &auth_failures, &dropped_too_old,
-        &dropped_future, &faults_injected}) {
+        &dropped_future, &faults_injected, &logs_requests, &logs_start_query_calls,
+        &logs_get_query_results_calls, &logs_stop_query_calls, &logs_describe_queries_calls,
+        &logs_bytes_scanned}) {
     counter->store(0);
   }
 }
@@ -28,7 +30,13 @@ nlohmann::json SandboxStats::ToJson() const {
           {"auth_failures", auth_failures.load()},
           {"dropped_too_old", dropped_too_old.load()},
           {"dropped_future", dropped_future.load()},
-          {"faults_injected", faults_injected.load()}};
+          {"faults_injected", faults_injected.load()},
+          {"logs_requests", logs_requests.load()},
+          {"logs_start_query_calls", logs_start_query_calls.load()},
+          {"logs_get_query_results_calls", logs_get_query_results_calls.load()},
+          {"logs_stop_query_calls", logs_stop_query_calls.load()},
+          {"logs_describe_queries_calls", logs_describe_queries_calls.load()},
+          {"logs_bytes_scanned", logs_bytes_scanned.load()}};
 }
 
 int64_t WallMillis() {

@@ -21,7 +21,7 @@ namespace statusbridge::sandbox {
 
 struct RequestRecord {
   int64_t t_ms = 0;  // when the request was received, epoch milliseconds (real time)
-  std::string api;   // "cloudwatch", "statuspage", "control", or "other"
+  std::string api;   // "cloudwatch", "logs", "statuspage", "control", or "other"
   std::string method;
   std::string path;               // without the query string
   std::string target;             // X-Amz-Target, empty if none
@@ -44,6 +44,12 @@ struct SandboxStats {
   std::atomic<int64_t> dropped_too_old{0};           // points older than 28 days
   std::atomic<int64_t> dropped_future{0};            // points more than 5 minutes ahead
   std::atomic<int64_t> faults_injected{0};           // requests a fault was applied to
+  std::atomic<int64_t> logs_requests{0};             // every CloudWatch Logs request to POST /
+  std::atomic<int64_t> logs_start_query_calls{0};    // authenticated StartQuery, valid or not
+  std::atomic<int64_t> logs_get_query_results_calls{0};
+  std::atomic<int64_t> logs_stop_query_calls{0};
+  std::atomic<int64_t> logs_describe_queries_calls{0};
+  std::atomic<int64_t> logs_bytes_scanned{0};  // bytesScanned of started queries (logs_service.h)
 
   void Reset();
   nlohmann::json ToJson() const;

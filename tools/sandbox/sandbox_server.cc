@@ -14,6 +14,9 @@
 #include "connections.h"
 #include "control_api.h"
 #include "faults.h"
+#include "logs_data.h"
+#include "logs_emulator.h"
+#include "logs_service.h"
 #include "rate_limiter.h"
 #include "request_log.h"
 #include "statuspage_emulator.h"
@@ -26,7 +29,8 @@ bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 
 const char* ClassifyApi(const httplib::Request& request) {
   if (request.path == "/" && request.method == "POST") {
-    return "cloudwatch";
+    return request.get_header_value("X-Amz-Target").rfind(kLogsTargetPrefix, 0) == 0 ? "logs"
+                                                                                     : "cloudwatch";
   }
   if (request.path == "/v1" || StartsWith(request.path, "/v1/")) {
     return "statuspage";
@@ -50,17 +54,24 @@ class SandboxServer::Impl {
         clock_(clock),
         log_(options_.quiet, options_.log_path),
         cloudwatch_data_(options_.seed, options_.ingest_lag, options_.fleet),
+        logs_data_(options_.seed, options_.ingest_lag),
         statuspage_store_(options_.strict_metrics),
         limiter_(clock, options_.rate_limit, options_.rate_window),
         cloudwatch_(CloudWatchConfig{SigV4Config{options_.access_key_id, options_.secret_access_key,
                                                  options_.region},
                                      options_.max_datapoints_per_page},
                     cloudwatch_data_, stats_, clock),
+        logs_service_(
+            LogsConfig{options_.region, options_.logs_query_latency, options_.logs_max_concurrent},
+            logs_data_, stats_, clock),
+        logs_(SigV4Config{options_.access_key_id, options_.secret_access_key, options_.region},
+              logs_service_, stats_, clock),
         statuspage_(
             StatuspageConfig{options_.api_key, options_.page_id, options_.rate_limit_status},
             statuspage_store_, limiter_, stats_, clock),
-        control_(ControlTargets{cloudwatch_data_, statuspage_store_, faults_, log_, stats_,
-                                limiter_, clock, options_.page_id, options_.region}) {}
+        control_(ControlTargets{cloudwatch_data_, logs_data_, logs_service_, statuspage_store_,
+                                faults_, log_, stats_, limiter_, clock, options_.page_id,
+                                options_.region}) {}
 
   Status Start();
   void Stop();
@@ -81,10 +92,13 @@ class SandboxServer::Impl {
   SandboxStats stats_;
   RequestLog log_;
   CloudWatchData cloudwatch_data_;
+  LogsData logs_data_;
   StatuspageStore statuspage_store_;
   RollingWindowLimiter limiter_;
   FaultQueue faults_;
   CloudWatchEmulator cloudwatch_;
+  LogsService logs_service_;
+  LogsEmulator logs_;
   StatuspageEmulator statuspage_;
   ControlApi control_;
 
@@ -109,6 +123,12 @@ Status SandboxServer::Impl::Start() {
   }
   if (options_.rate_limit_status < 400 || options_.rate_limit_status > 599) {
     return Status::InvalidArgument("--rate-limit-status must be a 4xx or 5xx status");
+  }
+  if (options_.logs_query_latency.count() < 0) {
+    return Status::InvalidArgument("--logs-query-latency must not be negative");
+  }
+  if (options_.logs_max_concurrent < 1) {
+    return Status::InvalidArgument("--logs-max-concurrent must be at least 1");
   }
   // A dropped connection (faults) or a client that went away must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -219,6 +239,19 @@ bool SandboxServer::Impl::ApplyFault(Api api, const Fault& fault, const httplib:
     if (fault.body) {
       response.set_content(*fault.body, kAmzJsonContentType);
     }
+  } else if (api == Api::kLogs) {
+    std::string code = fault.aws_error;
+    if (code.empty()) {
+      code = fault.status >= 500 ? "ServiceUnavailableException" : "InjectedFault";
+    }
+    logs_.WriteError(response, {fault.status, code,
+                                IsThrottlingCode(code) ? "Rate exceeded"
+                                : code == "LimitExceededException"
+                                    ? "Account maximum query concurrency limit reached."
+                                    : "Injected fault by the sandbox"});
+    if (fault.body) {
+      response.set_content(*fault.body, kAmzJson11ContentType);
+    }
   } else {
     WriteMessage(response, fault.status,
                  "Injected fault by the sandbox: HTTP " + std::to_string(fault.status));
@@ -242,15 +275,21 @@ void SandboxServer::Impl::Dispatch(const httplib::Request& request, httplib::Res
   record.path = request.path;
   record.target = request.get_header_value("X-Amz-Target");
 
-  if (record.api == "cloudwatch" || record.api == "statuspage") {
-    const Api api = record.api == "cloudwatch" ? Api::kCloudWatch : Api::kStatuspage;
-    ++(api == Api::kCloudWatch ? stats_.cloudwatch_requests : stats_.statuspage_requests);
+  if (record.api == "cloudwatch" || record.api == "logs" || record.api == "statuspage") {
+    const Api api = record.api == "cloudwatch" ? Api::kCloudWatch
+                    : record.api == "logs"     ? Api::kLogs
+                                               : Api::kStatuspage;
+    ++(api == Api::kCloudWatch ? stats_.cloudwatch_requests
+       : api == Api::kLogs     ? stats_.logs_requests
+                               : stats_.statuspage_requests);
     std::optional<Fault> fault = faults_.Take(api);
     if (fault && ApplyFault(api, *fault, request, response, record)) {
       return;
     }
     if (api == Api::kCloudWatch) {
       cloudwatch_.Handle(request, response, record);
+    } else if (api == Api::kLogs) {
+      logs_.Handle(request, response, record);
     } else {
       statuspage_.Handle(request, response, record);
     }

@@ -1,14 +1,14 @@
 #pragma once
 
 // SandboxServer is statusbridge-sandbox without its command line: one HTTP server on one port
-// serving the emulated CloudWatch (POST /), Statuspage (/v1/...) and the control API
-// (/_sandbox/...). Tests run it in-process on 127.0.0.1 port 0 with a FakeClock; main.cc runs it
-// with the system clock.
+// serving the emulated CloudWatch and CloudWatch Logs (POST /, told apart by X-Amz-Target),
+// Statuspage (/v1/...) and the control API (/_sandbox/...). Tests run it in-process on 127.0.0.1
+// port 0 with a FakeClock; main.cc runs it with the system clock.
 //
-// Every request is recorded (request_log.h): CloudWatch and Statuspage requests first consume a
-// pending fault, if any (faults.h), then go to their emulator. The injected Clock drives every
-// rule that depends on time (SigV4 skew, ingestion lag, 28-day window, rate-limit windows); fault
-// delays and the request log's t_ms are real time.
+// Every request is recorded (request_log.h): CloudWatch, Logs and Statuspage requests first
+// consume a pending fault, if any (faults.h), then go to their emulator. The injected Clock drives
+// every rule that depends on time (SigV4 skew, ingestion lag, 28-day window, rate-limit windows,
+// Logs Insights query progress); fault delays and the request log's t_ms are real time.
 //
 // Thread-safe. Requests are served on a pool of `threads` threads; one keep-alive connection
 // holds one thread while it is open.
@@ -38,9 +38,11 @@ struct SandboxOptions {
   bool strict_metrics = false;
   uint64_t seed = 1;
   Seconds ingest_lag{0};
-  int fleet = 0;         // extra generated load balancers (see CloudWatchData)
-  std::string log_path;  // append request lines here too; empty: none
-  bool quiet = false;    // no request lines on stderr
+  int fleet = 0;                    // extra generated load balancers (see CloudWatchData)
+  Millis logs_query_latency{1500};  // a Logs Insights query is Complete this long after it starts
+  int logs_max_concurrent = 10;     // Scheduled/Running queries before LimitExceededException
+  std::string log_path;             // append request lines here too; empty: none
+  bool quiet = false;               // no request lines on stderr
   int threads = 32;
 };
 

@@ -215,4 +215,19 @@ std::optional<AwsErrorReply> VerifySigV4(const http::HttpRequest& request,
   return std::nullopt;
 }
 
+http::HttpRequest AsSignedRequest(const httplib::Request& request) {
+  http::HttpRequest out;
+  out.method = request.method;
+  std::string query;
+  if (size_t q = request.target.find('?'); q != std::string::npos) {
+    query = request.target.substr(q);
+  }
+  out.url = "http://" + request.get_header_value("Host") + request.path + query;
+  for (const auto& [name, value] : request.headers) {
+    out.headers.emplace_back(name, value);
+  }
+  out.body = request.body;
+  return out;
+}
+
 }  // namespace statusbridge::sandbox

@@ -19,6 +19,8 @@
 //
 // Thread-safe: pure apart from reading its arguments.
 
+#include <httplib.h>
+
 #include <optional>
 #include <string>
 
@@ -40,6 +42,10 @@ struct SigV4Config {
 // with the decoded path, every header, and the body. Returns nullopt when the signature is valid.
 std::optional<AwsErrorReply> VerifySigV4(const http::HttpRequest& request,
                                          const SigV4Config& config, SystemTime now);
+
+// The request as its signer saw it: the Host header names the authority, the path is httplib's
+// decoded path (the verifier encodes it once, as the client's signer did), the query is raw.
+http::HttpRequest AsSignedRequest(const httplib::Request& request);
 
 // Parses SigV4's basic ISO 8601 form "20150830T123600Z".
 std::optional<SystemTime> ParseAmzDate(std::string_view text);
