@@ -7,6 +7,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,6 +53,39 @@ std::vector<MetricQuery> Queries(size_t n, Seconds period = Seconds(60)) {
   std::vector<MetricQuery> out;
   for (size_t i = 0; i < n; ++i) {
     out.push_back(Query("m" + std::to_string(i), period));
+  }
+  return out;
+}
+
+MetricStat Stat(std::string metric, Seconds period = Seconds(60)) {
+  MetricStat stat;
+  stat.namespace_name = "AWS/ApplicationELB";
+  stat.metric_name = std::move(metric);
+  stat.stat = "Sum";
+  stat.period = period;
+  return stat;
+}
+
+MetricQuery Math(std::string id, std::string expression,
+                 std::vector<std::pair<std::string, MetricStat>> inputs,
+                 Seconds period = Seconds(60)) {
+  MetricQuery q;
+  q.id = std::move(id);
+  q.expression = std::move(expression);
+  q.period = period;
+  q.inputs = std::move(inputs);
+  return q;
+}
+
+// n math queries "FILL(m1, 0)" over one input each.
+std::vector<MetricQuery> MathQueries(size_t n, size_t inputs = 1, Seconds period = Seconds(60)) {
+  std::vector<MetricQuery> out;
+  for (size_t i = 0; i < n; ++i) {
+    MetricQuery q = Math("e" + std::to_string(i), "FILL(m1, 0)", {}, period);
+    for (size_t k = 0; k < inputs; ++k) {
+      q.inputs.emplace_back("m" + std::to_string(k + 1), Stat("Requests", period));
+    }
+    out.push_back(std::move(q));
   }
   return out;
 }
@@ -104,12 +138,36 @@ http::HttpResponse ErrorResponse(int status, const std::string& type, const std:
   return r;
 }
 
+// Identifiers an expression refers to: lowercase-initial words outside quoted strings, not
+// followed by "(" (the test's own, regex-based reading of the metric math syntax).
+std::set<std::string> ReferencedIds(const std::string& expression) {
+  static const std::regex kStrings(R"('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")");
+  static const std::regex kIdentifier(R"(\b([a-z][A-Za-z0-9_]*)\b(?!\s*\())");
+  const std::string bare = std::regex_replace(expression, kStrings, "''");
+  std::set<std::string> ids;
+  for (auto it = std::sregex_iterator(bare.begin(), bare.end(), kIdentifier);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[1] != "true" && (*it)[1] != "false") {
+      ids.insert((*it)[1]);
+    }
+  }
+  return ids;
+}
+
+bool IsInsights(const std::string& expression) {
+  return std::regex_search(expression, std::regex(R"(^\s*SELECT\b)", std::regex::icase));
+}
+
 // A strict little CloudWatch that answers GetMetricData from the request itself: every bucket of
-// [StartTime, EndTime) for every query, with the number in the query's Id ("q17" -> 17) as the
-// value. It rejects with a 400 ValidationError what the real service rejects: more than 500
-// queries or 100,800 datapoints, invalid or duplicate Ids, a window not aligned to a period, a
-// missing header. With page_size > 0 it returns at most that many datapoints per page and hands
-// out a NextToken, marking unfinished results PartialData.
+// [StartTime, EndTime) for every returned query (ReturnData true), with the number in the
+// query's Id ("q17" -> 17) as the value; expressions are not evaluated. It rejects with a 400
+// ValidationError what the real service rejects: more than 500 queries or 100,800 returned
+// datapoints, invalid or duplicate Ids, not exactly one of MetricStat and Expression, Period
+// outside an Expression, an expression referring to an Id the request does not define, two
+// Metrics Insights queries, a window not aligned to a period, a missing header. With
+// page_size > 0 it returns at most that many metric datapoints per page and hands out a
+// NextToken, marking unfinished results PartialData; expression results come whole on the first
+// page only (CloudWatch does not page them).
 class FakeCloudWatch : public http::HttpClient {
  public:
   Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
@@ -121,35 +179,53 @@ class FakeCloudWatch : public http::HttpClient {
     }
     json body = json::parse(request.body);
     bodies.push_back(body);
-    // Datapoints are numbered query by query: query i owns [first[i], first[i] + count[i]).
-    const json& queries = body["MetricDataQueries"];
+    // Metric datapoints are numbered query by query: query i owns [first[i], first[i] + count).
+    std::vector<json> queries;
+    for (const json& q : body["MetricDataQueries"]) {
+      if (q.value("ReturnData", true)) {
+        queries.push_back(q);
+      }
+    }
     const int64_t start = body["StartTime"].get<int64_t>();
     const int64_t end = body["EndTime"].get<int64_t>();
     std::vector<size_t> first;
     std::vector<int64_t> periods;
     size_t total = 0;
     for (const json& q : queries) {
-      periods.push_back(q["MetricStat"]["Period"].get<int64_t>());
+      const bool math = q.contains("Expression");
+      periods.push_back(math ? q["Period"].get<int64_t>()
+                             : q["MetricStat"]["Period"].get<int64_t>());
       first.push_back(total);
-      total += static_cast<size_t>((end - start) / periods.back());
+      total += math ? 0 : static_cast<size_t>((end - start) / periods.back());
     }
     size_t from = body.contains("NextToken") ? std::stoul(body["NextToken"].get<std::string>()) : 0;
     size_t to = page_size > 0 ? std::min(total, from + page_size) : total;
     // Written by hand rather than with nlohmann: large pages are slow to build in debug builds.
     std::string out = R"({"MetricDataResults":[)";
     for (size_t i = 0; i < queries.size(); ++i) {
+      const bool math = queries[i].contains("Expression");
+      if (math && from > 0) {
+        continue;
+      }
       const std::string id = queries[i]["Id"].get<std::string>();
       const std::string value = id.substr(1);
       const size_t count = static_cast<size_t>((end - start) / periods[i]);
+      // Positions [lo, hi) of this query's datapoints go on this page.
+      size_t lo = 0;
+      size_t hi = count;
+      if (!math) {
+        lo = std::max(from, first[i]) - first[i];
+        hi = std::max(std::min(to, first[i] + count), first[i]) - first[i];
+      }
       std::string timestamps;
       std::string values;
-      for (size_t p = std::max(from, first[i]); p < std::min(to, first[i] + count); ++p) {
+      for (size_t p = lo; p < hi; ++p) {
         const char* sep = timestamps.empty() ? "" : ",";
-        timestamps += sep + std::to_string(start + static_cast<int64_t>(p - first[i]) * periods[i]);
+        timestamps += sep + std::to_string(start + static_cast<int64_t>(p) * periods[i]);
         values += sep + value;
       }
-      const bool more = first[i] + count > to;
-      out += std::string(i == 0 ? "" : ",") + R"({"Id":")" + id +
+      const bool more = !math && first[i] + count > to;
+      out += std::string(out.back() == '[' ? "" : ",") + R"({"Id":")" + id +
              R"(","Label":"x","Timestamps":[)" + timestamps + R"(],"Values":[)" + values +
              R"(],"StatusCode":")" + (more ? "PartialData" : "Complete") + R"("})";
     }
@@ -197,18 +273,59 @@ class FakeCloudWatch : public http::HttpClient {
     if (end <= start) {
       return "EndTime must be after StartTime";
     }
+    static const std::regex kId("[a-z][a-zA-Z0-9_]{0,254}");
     std::set<std::string> ids;
+    std::set<std::string> referenced;
+    int insights = 0;
     int64_t datapoints = 0;
     for (const json& q : queries) {
       const std::string id = q.value("Id", "");
-      if (id.empty() || id[0] < 'a' || id[0] > 'z' || !ids.insert(id).second) {
+      if (!std::regex_match(id, kId) || !ids.insert(id).second) {
         return "bad or duplicate Id " + id;
       }
-      const int64_t period = q["MetricStat"]["Period"].get<int64_t>();
+      if (q.contains("MetricStat") == q.contains("Expression")) {
+        return id + ": exactly one of MetricStat and Expression";
+      }
+      if (q.contains("ReturnData") && !q["ReturnData"].is_boolean()) {
+        return id + ": ReturnData must be a boolean";
+      }
+      int64_t period = 0;
+      if (q.contains("Expression")) {
+        const std::string expression = q["Expression"].get<std::string>();
+        if (expression.empty() || expression.size() > 2048) {
+          return id + ": Expression must be 1..2048 characters";
+        }
+        if (IsInsights(expression)) {
+          ++insights;
+        } else {
+          for (const std::string& ref : ReferencedIds(expression)) {
+            referenced.insert(ref);
+          }
+        }
+        if (!q.contains("Period") || !q["Period"].is_number_integer()) {
+          return id + ": an Expression needs an integer Period here";
+        }
+        period = q["Period"].get<int64_t>();
+      } else {
+        if (q.contains("Period")) {
+          return id + ": Period is only for Expression";
+        }
+        period = q["MetricStat"]["Period"].get<int64_t>();
+      }
       if (period <= 0 || start % period != 0 || end % period != 0) {
         return "window not aligned to period";
       }
-      datapoints += (end - start) / period;
+      if (q.value("ReturnData", true)) {
+        datapoints += (end - start) / period;
+      }
+    }
+    for (const std::string& ref : referenced) {
+      if (ids.count(ref) == 0) {
+        return "an expression refers to " + ref + ", which the request does not define";
+      }
+    }
+    if (insights > 1) {
+      return "more than one Metrics Insights query";
     }
     if (datapoints > kMaxDatapointsPerCall) {
       return "too many datapoints: " + std::to_string(datapoints);
@@ -446,6 +563,188 @@ TEST_F(CloudWatchClientTest, SplitsTheWindowWhenOneQueryExceedsTheDatapointLimit
   EXPECT_EQ(cloudwatch.bodies[1]["StartTime"].get<int64_t>(), kStart + 100800 * kMinute);
   EXPECT_EQ(cloudwatch.bodies[1]["EndTime"].get<int64_t>(), kStart + 100 * kDay);
   EXPECT_EQ((*result)[0].values.size(), 144000u);
+}
+
+// ---- Metric math through the client ----
+
+TEST_F(CloudWatchClientTest, MathQueryTravelsAsAnExpressionAfterItsInputs) {
+  MetricStat errors = Stat("HTTPCode_Target_5XX_Count");
+  errors.dimensions = {{"LoadBalancer", "app/my-lb/50dc6c495c0c9188"}};
+  MetricStat requests = Stat("RequestCount");
+  requests.unit = "Count";
+  MetricQuery rate =
+      Math("error rate", "100 * FILL(m1, 0) / m2", {{"m1", errors}, {"m2", requests}});
+  rate.label = "5xx %";
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {7}),
+                                   ResultJson("q1", {kStart, kStart + 60}, {0.5, 1.5})}));
+
+  CloudWatchStats stats;
+  auto result =
+      Client(http_)->GetMetricData({Query("plain"), rate}, Window(kStart, kStart + 120), &stats);
+  ASSERT_OK(result);
+
+  ASSERT_EQ(http_.requests().size(), 1u);
+  json body = json::parse(http_.requests()[0].body);
+  EXPECT_EQ(body["MetricDataQueries"], json::parse(R"([
+      {"Id":"q0","MetricStat":{"Metric":{"Namespace":"AWS/ApplicationELB","MetricName":"Requests"},
+       "Period":60,"Stat":"Sum"},"ReturnData":true},
+      {"Id":"q1_0","MetricStat":{"Metric":{"Namespace":"AWS/ApplicationELB",
+       "MetricName":"HTTPCode_Target_5XX_Count",
+       "Dimensions":[{"Name":"LoadBalancer","Value":"app/my-lb/50dc6c495c0c9188"}]},
+       "Period":60,"Stat":"Sum"},"ReturnData":false},
+      {"Id":"q1_1","MetricStat":{"Metric":{"Namespace":"AWS/ApplicationELB",
+       "MetricName":"RequestCount"},"Period":60,"Stat":"Sum","Unit":"Count"},"ReturnData":false},
+      {"Id":"q1","Expression":"100 * FILL(q1_0, 0) / q1_1","Period":60,"ReturnData":true,
+       "Label":"5xx %"}])"));
+  const json& expression = body["MetricDataQueries"][3];
+  EXPECT_TRUE(expression["Period"].is_number_integer());
+  EXPECT_TRUE(expression["ReturnData"].is_boolean());
+  EXPECT_TRUE(body["MetricDataQueries"][1]["ReturnData"].is_boolean());
+
+  ASSERT_EQ(result->size(), 2u);
+  EXPECT_EQ((*result)[0].id, "plain");
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 7.0)));
+  EXPECT_EQ((*result)[1].id, "error rate");
+  EXPECT_THAT((*result)[1].values, ElementsAre(Pair(T(kStart), 0.5), Pair(T(kStart + 60), 1.5)));
+  EXPECT_EQ(stats.datapoints, 3);
+}
+
+TEST_F(CloudWatchClientTest, QueriesSharingInputIdsGetDistinctWireIds) {
+  const std::string search =
+      R"(SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="m1" m1', 'Sum', 60))";
+  std::vector<MetricQuery> queries = {
+      Math("a", "FILL(m1, 0)", {{"m1", Stat("Errors")}}),
+      Math("b", "m1 + SUM(" + search + ")", {{"m1", Stat("Requests")}}),
+      Query("c"),
+  };
+  FakeCloudWatch cloudwatch;
+  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 180), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT(cloudwatch.violations, IsEmpty());
+  ASSERT_EQ(cloudwatch.bodies.size(), 1u);
+  const json& wire = cloudwatch.bodies[0]["MetricDataQueries"];
+  std::vector<std::string> ids;
+  for (const json& q : wire) {
+    ids.push_back(q["Id"].get<std::string>());
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"q0_0", "q0", "q1_0", "q1", "q2"}));
+  EXPECT_EQ(wire[0]["MetricStat"]["Metric"]["MetricName"], "Errors");
+  EXPECT_EQ(wire[1]["Expression"], "FILL(q0_0, 0)");
+  EXPECT_FALSE(wire[1].contains("Label"));
+  EXPECT_EQ(wire[2]["MetricStat"]["Metric"]["MetricName"], "Requests");
+  EXPECT_EQ(wire[3]["Expression"], "q1_0 + SUM(" + search + ")");  // the quoted m1s stay
+  ASSERT_EQ(result->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ((*result)[i].id, queries[i].id);
+    ASSERT_EQ((*result)[i].values.size(), 3u);
+    EXPECT_EQ((*result)[i].values.begin()->second, static_cast<double>(i));
+  }
+}
+
+TEST_F(CloudWatchClientTest, MathQueriesTravelWithTheirInputs) {
+  FakeCloudWatch cloudwatch;  // refuses an expression naming an Id its request lacks
+  std::vector<MetricQuery> queries = MathQueries(300);
+  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 300), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT(cloudwatch.violations, IsEmpty());
+  ASSERT_EQ(cloudwatch.bodies.size(), 2u);
+  EXPECT_EQ(cloudwatch.bodies[0]["MetricDataQueries"].size(), 500u);
+  EXPECT_EQ(cloudwatch.bodies[1]["MetricDataQueries"].size(), 100u);
+  EXPECT_EQ(cloudwatch.bodies[1]["MetricDataQueries"][0]["Id"], "q250_0");
+  EXPECT_EQ(cloudwatch.bodies[1]["MetricDataQueries"][1]["Expression"], "FILL(q250_0, 0)");
+  for (size_t i = 0; i < queries.size(); ++i) {
+    ASSERT_EQ((*result)[i].values.size(), 5u) << i;
+    EXPECT_EQ((*result)[i].values.begin()->second, static_cast<double>(i));
+  }
+}
+
+TEST_F(CloudWatchClientTest, MetricsPageOnWhileMathResultsArriveWhole) {
+  FakeCloudWatch cloudwatch;
+  cloudwatch.page_size = 7;
+  std::vector<MetricQuery> queries = Queries(2);
+  queries.push_back(Math("x", "m1 * 2", {{"m1", Stat("Requests")}}));
+  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 600), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT(cloudwatch.violations, IsEmpty());
+  EXPECT_EQ(cloudwatch.requests, 3);  // 20 metric datapoints, 7 per page
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*result)[i].values.size(), 10u) << i;
+  }
+  EXPECT_EQ((*result)[2].values.begin()->second, 2.0);
+}
+
+TEST_F(CloudWatchClientTest, MathResultRepeatedOnLaterPagesIsMerged) {
+  json math = ResultJson("q1", {kStart, kStart + 60}, {5, 6});
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1}, "PartialData"), math}, "t"));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 60}, {2}), math}));
+  auto result =
+      Client(http_)->GetMetricData({Query("a"), Math("x", "m1", {{"m1", Stat("Requests")}})},
+                                   Window(kStart, kStart + 120), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.0), Pair(T(kStart + 60), 2.0)));
+  EXPECT_THAT((*result)[1].values, ElementsAre(Pair(T(kStart), 5.0), Pair(T(kStart + 60), 6.0)));
+  EXPECT_EQ(json::parse(http_.requests()[1].body)["NextToken"], "t");
+}
+
+TEST_F(CloudWatchClientTest, SeveralSeriesForOneMathQueryFailNamingTheQuery) {
+  json lb1 = ResultJson("q0", {kStart}, {1});
+  lb1["Label"] = "app/lb-1";
+  json lb2 = ResultJson("q0", {kStart}, {2});
+  lb2["Label"] = "app/lb-2";
+  http_.AddResponse(200, PageBody({lb1, lb2}));
+  MetricQuery all =
+      Math("all 5xx", "SEARCH('{AWS/ApplicationELB,LoadBalancer} 5XX', 'Sum', 60)", {});
+  EXPECT_THAT(Client(http_)->GetMetricData({all}, Window(kStart, kStart + 60), nullptr),
+              StatusIs(StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("GetMetricData: math query \"all 5xx\" (expression "
+                                        "\"SEARCH('{AWS/ApplicationELB,LoadBalancer}"),
+                             HasSubstr("returned more than one time series (\"app/lb-1\", "
+                                       "\"app/lb-2\", ...)"),
+                             HasSubstr("SUM(SEARCH(...))"))));
+  EXPECT_EQ(http_.requests().size(), 1u);
+}
+
+TEST_F(CloudWatchClientTest, ANewLabelOnALaterPageIsASecondSeries) {
+  json first = ResultJson("q1", {kStart}, {1});
+  first["Label"] = "a";
+  json second = ResultJson("q1", {kStart}, {2});
+  second["Label"] = "b";
+  http_.AddResponse(200, PageBody({ResultJson("q0", {}, {}, "PartialData"), first}, "t"));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1}), second}));
+  EXPECT_THAT(Client(http_)->GetMetricData({Query("a"), Math("x", "SEARCH('x', 'Sum', 60)", {})},
+                                           Window(kStart, kStart + 60), nullptr),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("math query \"x\" (expression \"SEARCH('x', 'Sum', 60)\") "
+                                 "returned more than one time series")));
+}
+
+TEST_F(CloudWatchClientTest, ResultsForMathInputsAreIgnored) {
+  http_.AddResponse(
+      200, PageBody({ResultJson("q0_0", {kStart}, {99}), ResultJson("q0", {kStart}, {3})}));
+  auto result = Client(http_)->GetMetricData({Math("x", "m1", {{"m1", Stat("Requests")}})},
+                                             Window(kStart, kStart + 60), nullptr);
+  ASSERT_OK(result);
+  EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 3.0)));
+}
+
+TEST_F(CloudWatchClientTest, ForbiddenMathResultNamesTheQuery) {
+  http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Forbidden"}]})");
+  EXPECT_THAT(Client(http_)->GetMetricData({Math("x", "m1 / 60", {{"m1", Stat("Requests")}})},
+                                           Window(kStart, kStart + 60), nullptr),
+              StatusIs(StatusCode::kPermissionDenied,
+                       "GetMetricData: access to math query \"x\" (expression \"m1 / 60\") is "
+                       "Forbidden"));
+}
+
+TEST_F(CloudWatchClientTest, InvalidMathQueriesFailBeforeAnyRequest) {
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({Query("a"), Math("x", "m1 + m2", {{"m1", Stat("Requests")}})},
+                                   Window(kStart, kStart + 60), nullptr),
+      StatusIs(StatusCode::kInvalidArgument,
+               "GetMetricData: query \"x\": expression \"m1 + m2\" uses m2, which is not one of "
+               "its inputs (m1)"));
+  EXPECT_THAT(http_.requests(), IsEmpty());
 }
 
 // ---- Pagination ----
@@ -781,6 +1080,150 @@ INSTANTIATE_TEST_SUITE_P(
         MalformedCase{"DeeplyNestedUnclosed", R"({"a":)" + std::string(200000, '['), "not JSON"}),
     [](const ::testing::TestParamInfo<MalformedCase>& p) { return std::string(p.param.name); });
 
+// ---- WireExpression ----
+
+struct RewriteCase {
+  const char* name;
+  std::string expression;
+  std::vector<std::string> inputs;  // ids; input k travels as q7_<k>
+  std::string want;
+};
+
+class WireExpressionTest : public ::testing::TestWithParam<RewriteCase> {};
+
+TEST_P(WireExpressionTest, RewritesInputIdsOnly) {
+  const RewriteCase& c = GetParam();
+  MetricQuery q = Math("e", c.expression, {});
+  for (const std::string& id : c.inputs) {
+    q.inputs.emplace_back(id, Stat("Requests"));
+  }
+  auto wire = WireExpression(q, 7);
+  ASSERT_OK(wire);
+  EXPECT_EQ(*wire, c.want);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, WireExpressionTest,
+    ::testing::Values(
+        RewriteCase{"Alone", "m1", {"m1"}, "q7_0"},
+        RewriteCase{"FunctionNameStays", "FILL(m1, 0)", {"m1"}, "FILL(q7_0, 0)"},
+        RewriteCase{"SpaceBeforeParenthesis", "FILL (m1, REPEAT)", {"m1"}, "FILL (q7_0, REPEAT)"},
+        RewriteCase{"Arithmetic", "100*(1-m2/m1)", {"m1", "m2"}, "100*(1-q7_1/q7_0)"},
+        RewriteCase{"PrefixOfAnotherId", "m10 + m1", {"m1", "m10"}, "q7_1 + q7_0"},
+        RewriteCase{"Keywords",
+                    "IF(m1 > 10 AND m2 < 5 OR m1 == 0, 1, 0)",
+                    {"m1", "m2"},
+                    "IF(q7_0 > 10 AND q7_1 < 5 OR q7_0 == 0, 1, 0)"},
+        RewriteCase{"SortArguments",
+                    "FIRST(SORT([m1, m2], AVG, DESC))",
+                    {"m1", "m2"},
+                    "FIRST(SORT([q7_0, q7_1], AVG, DESC))"},
+        RewriteCase{
+            "Numbers", "1.5e-3 * m1 + .5 + 2E+2 + 0x", {"m1"}, "1.5e-3 * q7_0 + .5 + 2E+2 + 0x"},
+        RewriteCase{"SingleQuotedSearch",
+                    "SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer} m1', 'Sum', 60)) / m1",
+                    {"m1"},
+                    "SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer} m1', 'Sum', 60)) / q7_0"},
+        RewriteCase{"DoubleQuotesInsideSingle",
+                    R"(SEARCH(' {AWS/EC2,InstanceId} MetricName="m1" ', 'Average', 300))",
+                    {"m1"},
+                    R"(SEARCH(' {AWS/EC2,InstanceId} MetricName="m1" ', 'Average', 300))"},
+        RewriteCase{"EscapedQuote",
+                    R"(SEARCH(' "a\" m1 \\" ', 'Sum', 60) + m1)",
+                    {"m1"},
+                    R"(SEARCH(' "a\" m1 \\" ', 'Sum', 60) + q7_0)"},
+        RewriteCase{"PeriodFunction", "m1/PERIOD(m1)", {"m1"}, "q7_0/PERIOD(q7_0)"},
+        RewriteCase{"Lambda",
+                    R"(LAMBDA("MyFunction", true, 'm1', 3.14))",
+                    {},
+                    R"(LAMBDA("MyFunction", true, 'm1', 3.14))"},
+        RewriteCase{
+            "UnderscoreId", "my_errors_2 / requests", {"requests", "my_errors_2"}, "q7_1 / q7_0"},
+        RewriteCase{
+            "MetricsInsightsUntouched",
+            R"(SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) WHERE m1 = 'x')",
+            {},
+            R"(SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId) WHERE m1 = 'x')"},
+        RewriteCase{
+            "LowercaseSelect", "  select max(cpu) from ns", {}, "  select max(cpu) from ns"}),
+    [](const ::testing::TestParamInfo<RewriteCase>& p) { return std::string(p.param.name); });
+
+struct InvalidMathCase {
+  const char* name;
+  MetricQuery query;
+  std::string want;  // the message after `query "bad": `
+};
+
+class InvalidMathTest : public ::testing::TestWithParam<InvalidMathCase> {};
+
+TEST_P(InvalidMathTest, IsInvalidArgumentNamingTheQuery) {
+  const InvalidMathCase& c = GetParam();
+  EXPECT_THAT(WireExpression(c.query, 0),
+              StatusIs(StatusCode::kInvalidArgument, StartsWith("query \"bad\": " + c.want)));
+  EXPECT_THAT(PlanGetMetricDataCalls({Query("ok"), c.query}, Window(kStart, kStart + 60)),
+              StatusIs(StatusCode::kInvalidArgument, StartsWith("query \"bad\": " + c.want)));
+}
+
+MetricQuery WithInputs(std::string expression, std::vector<std::string> ids) {
+  MetricQuery q = Math("bad", std::move(expression), {});
+  for (std::string& id : ids) {
+    q.inputs.emplace_back(std::move(id), Stat("Requests"));
+  }
+  return q;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, InvalidMathTest,
+    ::testing::Values(
+        InvalidMathCase{"UnknownIdentifier", WithInputs("m1 + m3", {"m1", "m2"}),
+                        "expression \"m1 + m3\" uses m3, which is not one of its inputs (m1, m2)"},
+        InvalidMathCase{"NoInputsAtAll", WithInputs("FILL(m1, 0)", {}),
+                        "expression \"FILL(m1, 0)\" uses m1, which is not one of its inputs (it "
+                        "has none)"},
+        InvalidMathCase{"KeywordsAreCaseSensitive", WithInputs("IF(m1 and m1, 1, 0)", {"m1"}),
+                        "expression \"IF(m1 and m1, 1, 0)\" uses and, which is not one"},
+        InvalidMathCase{"UnknownFunction", WithInputs("FOO(m1)", {"m1"}),
+                        "expression calls FOO(), which is not a CloudWatch metric math function"},
+        InvalidMathCase{"LowercaseFunction", WithInputs("fill(m1, 0)", {"m1"}),
+                        "expression calls fill(), which is not"},
+        InvalidMathCase{"InputCalledLikeAFunction", WithInputs("m1(5)", {"m1"}),
+                        "expression calls m1(), which is not"},
+        InvalidMathCase{"Metrics", WithInputs("SUM(METRICS())", {"m1"}),
+                        "METRICS() is not supported"},
+        InvalidMathCase{"UppercaseId", WithInputs("M1", {"M1"}),
+                        "input id \"M1\" must start with a lowercase letter"},
+        InvalidMathCase{"DigitFirstId", WithInputs("FILL(m1, 0)", {"1m"}),
+                        "input id \"1m\" must start with a lowercase letter"},
+        InvalidMathCase{"DashInId", WithInputs("m1", {"m-1"}), "input id \"m-1\" must start"},
+        InvalidMathCase{"EmptyId", WithInputs("m1", {""}), "input id \"\" must start"},
+        InvalidMathCase{"LongId", WithInputs("m1", {"m" + std::string(255, 'x')}),
+                        "input id \"mxxx"},
+        InvalidMathCase{"DuplicateId", WithInputs("m1", {"m1", "m1"}),
+                        "input id \"m1\" is used twice"},
+        InvalidMathCase{"BlankExpression", WithInputs("  \t", {"m1"}), "expression is empty"},
+        InvalidMathCase{"InputsWithoutExpression", WithInputs("", {"m1"}),
+                        "has math inputs but no expression"},
+        InvalidMathCase{"TooLong", WithInputs("m1" + std::string(2047, ' '), {"m1"}),
+                        "expression is 2049 characters, more than the 2048 allowed"},
+        InvalidMathCase{"TooLongOnceRewritten",
+                        WithInputs("m1" + std::string(2044, '+') + "m1", {"m1"}),
+                        "expression is 2052 characters once its ids are rewritten for the wire"},
+        InvalidMathCase{"UnterminatedString", WithInputs("SEARCH('abc', 'Sum, 60)", {}),
+                        "expression has an unterminated string starting at character 15"},
+        InvalidMathCase{"EscapedClosingQuote", WithInputs(R"(SEARCH('abc\')", {}),
+                        "expression has an unterminated string starting at character 8"},
+        InvalidMathCase{"InsightsWithInputs", WithInputs("SELECT SUM(x) FROM ns", {"m1"}),
+                        "a Metrics Insights query (SELECT ...) takes no inputs"},
+        InvalidMathCase{"TooManyInputs",
+                        [] {
+                          MetricQuery q = MathQueries(1, 500)[0];
+                          q.id = "bad";
+                          return q;
+                        }(),
+                        "has 500 inputs; with the expression they must fit one GetMetricData "
+                        "call of 500 queries"}),
+    [](const ::testing::TestParamInfo<InvalidMathCase>& p) { return std::string(p.param.name); });
+
 // ---- PlanGetMetricDataCalls ----
 
 // Checks what every plan must satisfy: limits per call, aligned windows, and every query
@@ -796,17 +1239,33 @@ void ExpectValidPlan(const std::vector<MetricQuery>& queries, const TimeWindow& 
     SCOPED_TRACE("call " + std::to_string(c));
     const PlannedCall& call = plan[c];
     ASSERT_FALSE(call.query_indices.empty());
-    EXPECT_LE(call.query_indices.size(), static_cast<size_t>(kMaxQueriesPerCall));
     EXPECT_FALSE(call.window.empty());
+    int64_t entries = 0;
+    int insights = 0;
     int64_t datapoints = 0;
     for (size_t i : call.query_indices) {
       ASSERT_LT(i, queries.size());
-      const int64_t period = queries[i].stat.period.count();
-      EXPECT_EQ(ToUnixSeconds(call.window.start) % period, 0);
-      EXPECT_EQ(ToUnixSeconds(call.window.end) % period, 0);
-      datapoints += DatapointsInWindow(queries[i].stat, call.window);
+      const MetricQuery& q = queries[i];
+      std::vector<Seconds> periods;
+      if (q.expression.empty()) {
+        periods.push_back(q.stat.period);
+      } else {
+        periods.push_back(q.period);
+        for (const auto& [id, stat] : q.inputs) {
+          periods.push_back(stat.period);
+        }
+        insights += IsInsights(q.expression) ? 1 : 0;
+      }
+      for (Seconds period : periods) {
+        EXPECT_EQ(ToUnixSeconds(call.window.start) % period.count(), 0);
+        EXPECT_EQ(ToUnixSeconds(call.window.end) % period.count(), 0);
+      }
+      entries += WireEntries(q);
+      datapoints += DatapointsInWindow(q, call.window);
       coverage[i].push_back(call.window);
     }
+    EXPECT_LE(entries, kMaxQueriesPerCall);
+    EXPECT_LE(insights, 1);
     EXPECT_LE(datapoints, kMaxDatapointsPerCall);
   }
   for (size_t i = 0; i < queries.size(); ++i) {
@@ -885,7 +1344,57 @@ INSTANTIATE_TEST_SUITE_P(
                  Mixed({{1, 60}, {1, 300}}),
                  Window(kStart, kStart + 100 * kDay),
                  2,
-                 {2, 2}}),
+                 {2, 2}},
+        // 600 wire entries: 250 queries with their inputs fill the first call.
+        PlanCase{"300MathWithOneInput",
+                 MathQueries(300),
+                 Window(kStart, kStart + 3600),
+                 2,
+                 {250, 50}},
+        // 499 + 2 entries: the math query moves to the next call with its input.
+        PlanCase{"499MetricsThenMath",
+                 [] {
+                   auto q = Queries(499);
+                   q.push_back(MathQueries(1)[0]);
+                   return q;
+                 }(),
+                 Window(kStart, kStart + 3600),
+                 2,
+                 {499, 1}},
+        PlanCase{"MathWith499InputsFillsACall",
+                 [] {
+                   auto q = MathQueries(1, 499);
+                   q.push_back(Query("after"));
+                   return q;
+                 }(),
+                 Window(kStart, kStart + 3600),
+                 2,
+                 {1, 1}},
+        // Only returned series count: 70 x 1440 = 100,800 with 210 inputs unreturned.
+        PlanCase{"70MathOverADay", MathQueries(70, 3), Window(kStart, kStart + kDay), 1, {70}},
+        PlanCase{"71MathOverADay", MathQueries(71, 3), Window(kStart, kStart + kDay), 2, {}},
+        // Counted at the finer input period (60s), not the expression's 300s.
+        PlanCase{"MathCountedAtItsFinestPeriod",
+                 [] {
+                   auto q = MathQueries(71, 1, Seconds(300));
+                   for (MetricQuery& m : q) {
+                     m.inputs[0].second.period = Seconds(60);
+                   }
+                   return q;
+                 }(),
+                 Window(kStart, kStart + kDay),
+                 2,
+                 {}},
+        PlanCase{"OneMetricsInsightsQueryPerCall",
+                 [] {
+                   std::vector<MetricQuery> q = {Math("s1", "SELECT SUM(a) FROM ns", {}),
+                                                 Math("s2", "SELECT SUM(b) FROM ns", {}),
+                                                 Query("a"), Query("b")};
+                   return q;
+                 }(),
+                 Window(kStart, kStart + 3600),
+                 2,
+                 {1, 3}}),
     [](const ::testing::TestParamInfo<PlanCase>& p) { return std::string(p.param.name); });
 
 TEST(PlanGetMetricDataCallsTest, OneQueryWindowSplitsAtTheLimit) {
@@ -976,6 +1485,91 @@ TEST(PlanGetMetricDataCallsTest, RejectsBadPeriodsAndUnalignedWindows) {
   // 1000 one-second queries over 30 days: 2.6 billion datapoints.
   EXPECT_THAT(PlanGetMetricDataCalls(Queries(1000, Seconds(1)), Window(kStart, kStart + 30 * kDay)),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("GetMetricData calls, more than")));
+}
+
+TEST(PlanGetMetricDataCallsTest, RandomPlansWithMathAreValid) {
+  std::mt19937_64 gen(7);
+  const int64_t periods[] = {60, 300, 3600};
+  for (int round = 0; round < 30; ++round) {
+    SCOPED_TRACE(round);
+    const size_t n = std::uniform_int_distribution<size_t>(1, 700)(gen);
+    std::vector<MetricQuery> queries;
+    int64_t entries = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const int kind = std::uniform_int_distribution<int>(0, 40)(gen);
+      const Seconds period(periods[std::uniform_int_distribution<int>(0, 2)(gen)]);
+      if (kind < 20) {
+        queries.push_back(Query("m" + std::to_string(i), period));
+      } else if (kind == 40) {
+        queries.push_back(Math("s" + std::to_string(i), "SELECT SUM(a) FROM ns", {}, period));
+      } else {
+        MetricQuery q = Math("e" + std::to_string(i), "", {}, period);
+        const size_t inputs = std::uniform_int_distribution<size_t>(0, 4)(gen);
+        for (size_t k = 0; k < inputs; ++k) {
+          const Seconds input_period(periods[std::uniform_int_distribution<int>(0, 2)(gen)]);
+          q.inputs.emplace_back("m" + std::to_string(k), Stat("Requests", input_period));
+          q.expression += (k == 0 ? "" : " + ") + std::string("m") + std::to_string(k);
+        }
+        if (q.expression.empty()) {
+          q.expression = "TIME_SERIES(1)";
+        }
+        queries.push_back(std::move(q));
+      }
+      entries += WireEntries(queries.back());
+    }
+    const int64_t days = std::uniform_int_distribution<int64_t>(1, 20)(gen);
+    TimeWindow window = Window(kStart, kStart + days * kDay);
+    auto plan = PlanGetMetricDataCalls(queries, window);
+    ASSERT_OK(plan);
+    ExpectValidPlan(queries, window, *plan);
+    int64_t total = 0;
+    for (const MetricQuery& q : queries) {
+      total += DatapointsInWindow(q, window);
+    }
+    EXPECT_GE(static_cast<int64_t>(plan->size()),
+              std::max<int64_t>((entries + 499) / 500,
+                                (total + kMaxDatapointsPerCall - 1) / kMaxDatapointsPerCall));
+  }
+}
+
+TEST(PlanGetMetricDataCallsTest, RejectsBadMathPeriods) {
+  MetricQuery hourly_input = Math("rate", "m1 / 60", {{"m1", Stat("Requests", Seconds(3600))}});
+  EXPECT_THAT(PlanGetMetricDataCalls({hourly_input}, Window(kStart + 60, kStart + 3600)),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "query \"rate\" input m1: window 2024-01-01T00:01:00Z .. "
+                       "2024-01-01T01:00:00Z is not aligned to its 1h period"));
+  MetricQuery zero = Math("zero", "m1", {{"m1", Stat("Requests")}}, Seconds(0));
+  EXPECT_THAT(
+      PlanGetMetricDataCalls({zero}, Window(kStart, kStart + 60)),
+      StatusIs(StatusCode::kInvalidArgument, "query \"zero\": period must be positive, got 0s"));
+  // One-second results over a two-day input: 172,800 datapoints in one LCM unit.
+  MetricQuery apart =
+      Math("apart", "m1", {{"m1", Stat("Requests", Seconds(2 * kDay))}}, Seconds(1));
+  EXPECT_THAT(PlanGetMetricDataCalls({apart}, Window(kStart - kDay, kStart + kDay)),
+              StatusIs(StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("query \"apart\": its periods are too far apart"),
+                             HasSubstr("100800"))));
+}
+
+// A heavy math query must not take away the one-query chunks that mixed periods need.
+TEST(PlanGetMetricDataCallsTest, MathQueryDoesNotForceUnreadableChunks) {
+  auto queries = Mixed({{100, 1}, {1, 86400}});
+  queries.push_back(MathQueries(1, 3)[0]);
+  TimeWindow window = Window(kStart, kStart + kDay);
+  auto plan = PlanGetMetricDataCalls(queries, window);
+  ASSERT_OK(plan);
+  ExpectValidPlan(queries, window, *plan);
+  EXPECT_GE(plan->size(), 86u);
+  EXPECT_LE(plan->size(), 101u);
+}
+
+TEST(DatapointsInWindowTest, MathCountsItsOneSeriesAtTheFinestPeriod) {
+  const TimeWindow day = Window(kStart, kStart + kDay);
+  EXPECT_EQ(DatapointsInWindow(MathQueries(1, 3)[0], day), 1440);
+  EXPECT_EQ(DatapointsInWindow(Math("s", "SEARCH('x', 'Sum', 300)", {}, Seconds(300)), day), 288);
+  EXPECT_EQ(DatapointsInWindow(Math("e", "m1", {{"m1", Stat("R")}}, Seconds(300)), day), 1440);
+  EXPECT_EQ(WireEntries(MathQueries(1, 3)[0]), 4);
+  EXPECT_EQ(WireEntries(Query("a")), 1);
 }
 
 TEST(DatapointsInWindowTest, IsWindowOverPeriod) {
