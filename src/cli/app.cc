@@ -7,7 +7,6 @@
 #include <fstream>
 #include <ostream>
 
-
 namespace statusbridge::cli {
 
 App::App(pipeline::Config config, EnvLookup env, http::HttpClient& http, Clock& clock,
@@ -43,8 +42,9 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
   sp.timeout = std::chrono::duration_cast<Millis>(c.statuspage.timeout);
   app->statuspage_ = statuspage::NewStatuspageClient(*app->statuspage_http_, clock, std::move(sp));
 
-  SB_ASSIGN_OR_RETURN(app->collector_,
-                      pipeline::Collector::Create(app->config_.metrics, app->config_.aws.logs, *app->aws_));
+  SB_ASSIGN_OR_RETURN(
+      app->collector_,
+      pipeline::Collector::Create(app->config_.metrics, app->config_.aws.logs, *app->aws_));
   pipeline::PublisherOptions po;
   po.max_points_per_request = c.statuspage.max_points_per_request;
   std::function<bool()> should_stop = nullptr;

@@ -37,9 +37,10 @@ nlohmann::json Statement(const std::string& sid, const std::vector<std::string>&
   s["Sid"] = sid;
   s["Effect"] = "Allow";
   s["Action"] = actions.size() == 1 ? nlohmann::json(actions[0]) : nlohmann::json(actions);
-  s["Resource"] = resources.size() == 1 ? nlohmann::json(*resources.begin())
-                                        : nlohmann::json(std::vector<std::string>(
-                                              resources.begin(), resources.end()));
+  s["Resource"] =
+      resources.size() == 1
+          ? nlohmann::json(*resources.begin())
+          : nlohmann::json(std::vector<std::string>(resources.begin(), resources.end()));
   return s;
 }
 
@@ -77,8 +78,8 @@ nlohmann::json IamPolicy(const pipeline::Config& config, const std::string& role
   }
   if (!log_groups.empty()) {
     statements.push_back(Statement("StartLogsInsightsQueries", {"logs:StartQuery"}, log_groups));
-    statements.push_back(Statement("ReadLogsInsightsResults",
-                                   {"logs:GetQueryResults", "logs:StopQuery"}, {"*"}));
+    statements.push_back(
+        Statement("ReadLogsInsightsResults", {"logs:GetQueryResults", "logs:StopQuery"}, {"*"}));
   }
   if (role_arn.empty()) {
     std::vector<std::string> roles = ConfiguredRoles(config);

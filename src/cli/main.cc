@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   once->add_option("--timeout", timeout_text, "deadline for the whole cycle (e.g. 90s, 5m)");
 
   std::string policy_config, policy_role;
-  auto* policy = app.add_subcommand("iam-policy", "Print the least-privilege IAM policy the config needs");
+  auto* policy =
+      app.add_subcommand("iam-policy", "Print the least-privilege IAM policy the config needs");
   policy->add_option("-c,--config", policy_config, "config file")->required();
   policy->add_option("--role", policy_role, "print the policy of this assumed role instead");
 
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
     return statusbridge::cli::CheckConfigCommand(config_path, env, std::cout, std::cerr);
   }
   if (*policy) {
-    return statusbridge::cli::IamPolicyCommand(policy_config, policy_role, env, std::cout, std::cerr);
+    return statusbridge::cli::IamPolicyCommand(policy_config, policy_role, env, std::cout,
+                                               std::cerr);
   }
   if (*once) {
     auto timeout = statusbridge::ParseDuration(timeout_text);

@@ -139,8 +139,8 @@ Result<std::unique_ptr<Collector>> Collector::Create(const std::vector<MetricCon
     }
     expression_of.push_back(it->second);
   }
-  return std::unique_ptr<Collector>(new Collector(metrics, logs, clients, std::move(expressions),
-                                                  std::move(expression_of)));
+  return std::unique_ptr<Collector>(
+      new Collector(metrics, logs, clients, std::move(expressions), std::move(expression_of)));
 }
 
 Collector::Collector(const std::vector<MetricConfig>& metrics, const LogsConfig& logs,
@@ -181,8 +181,9 @@ std::vector<MetricResult> Collector::Collect(SystemTime now, const MemoryLookup&
       continue;
     }
     if (res.window.empty()) continue;
-    res.points = ComputeBucketValues(metrics_[i], expressions_[expression_of_[i]], res.window, plan.inputs[i],
-                                     memories[i].last_value, &res.undefined_buckets);
+    res.points =
+        ComputeBucketValues(metrics_[i], expressions_[expression_of_[i]], res.window,
+                            plan.inputs[i], memories[i].last_value, &res.undefined_buckets);
   }
   return results;
 }
@@ -201,7 +202,8 @@ void Collector::ReadCloudWatch(Plan& plan, CollectReport* report) {
     for (size_t q = 0; q < metrics_[i].queries.size(); ++q) {
       const QueryConfig& query = metrics_[i].queries[q];
       if (!IsCloudWatch(query)) continue;
-      auto key = std::make_tuple(TargetKey(query.target), ToUnixSeconds(w.start), ToUnixSeconds(w.end));
+      auto key =
+          std::make_tuple(TargetKey(query.target), ToUnixSeconds(w.start), ToUnixSeconds(w.end));
       Group& g = groups[key];
       g.target = &query.target;
       g.window = w;
@@ -210,8 +212,9 @@ void Collector::ReadCloudWatch(Plan& plan, CollectReport* report) {
   }
 
   // Reads `refs` in one call; on InvalidArgument with several metrics, re-reads each alone.
-  std::function<void(aws::CloudWatchClient&, const TimeWindow&, const std::vector<QueryRef>&)> read =
-      [&](aws::CloudWatchClient& client, const TimeWindow& window, const std::vector<QueryRef>& refs) {
+  std::function<void(aws::CloudWatchClient&, const TimeWindow&, const std::vector<QueryRef>&)>
+      read = [&](aws::CloudWatchClient& client, const TimeWindow& window,
+                 const std::vector<QueryRef>& refs) {
         std::vector<aws::MetricQuery> queries;
         std::map<std::string, size_t> index_of;
         std::vector<size_t> ref_index;
@@ -219,7 +222,8 @@ void Collector::ReadCloudWatch(Plan& plan, CollectReport* report) {
           const MetricConfig& m = metrics_[ref.metric];
           const QueryConfig& q = m.queries[ref.query];
           auto [it, inserted] = index_of.emplace(QueryKey(q), queries.size());
-          if (inserted) queries.push_back(ToMetricQuery(q, std::to_string(queries.size()), m.period));
+          if (inserted)
+            queries.push_back(ToMetricQuery(q, std::to_string(queries.size()), m.period));
           ref_index.push_back(it->second);
         }
         report->queries += static_cast<int>(queries.size());
@@ -263,32 +267,41 @@ void Collector::ReadLogs(Plan& plan, CollectReport* report,
     const AwsTarget* target;
     std::vector<aws::LogsQuery> queries;
     std::map<std::string, size_t> index_of;
-    std::vector<std::pair<QueryRef, size_t>> refs;  // metric query -> index in queries
+    std::vector<std::pair<QueryRef, std::vector<size_t>>> refs;  // metric query -> its chunks
   };
   std::map<std::string, Run> runs;
   for (size_t i = 0; i < metrics_.size(); ++i) {
     const TimeWindow& w = plan.results[i].window;
     if (w.empty()) continue;
-    for (size_t q = 0; q < metrics_[i].queries.size(); ++q) {
-      const QueryConfig& query = metrics_[i].queries[q];
+    const MetricConfig& m = metrics_[i];
+    for (size_t q = 0; q < m.queries.size(); ++q) {
+      const QueryConfig& query = m.queries[q];
       if (query.source != QueryConfig::Source::kLogsInsights) continue;
       Run& run = runs[TargetKey(query.target)];
       run.target = &query.target;
-      std::string key = query.logs.query + '\x1d' + std::to_string(ToUnixSeconds(w.start)) + '\x1d' +
-                        std::to_string(ToUnixSeconds(w.end)) + '\x1d' +
-                        std::to_string(query.logs.limit);
-      for (const std::string& g : query.logs.log_groups) key += '\x1e' + g;
-      auto [it, inserted] = run.index_of.emplace(key, run.queries.size());
-      if (inserted) {
-        aws::LogsQuery lq;
-        lq.name = metrics_[i].name + "." + query.name;
-        lq.log_groups = query.logs.log_groups;
-        lq.query_string = query.logs.query;
-        lq.window = w;
-        lq.limit = query.logs.limit;
-        run.queries.push_back(std::move(lq));
+      std::vector<size_t> chunks;
+      // A stats-by-bin query returns one row per bucket; long windows (a 28-day backfill of
+      // 1-minute bins) are split so no query comes near Logs Insights' 10,000-row limit.
+      const Seconds chunk_length = m.period * kMaxLogsBucketsPerQuery;
+      for (SystemTime start = w.start; start < w.end; start += chunk_length) {
+        TimeWindow chunk{start, std::min(w.end, start + chunk_length)};
+        std::string key = query.logs.query + '\x1d' + std::to_string(ToUnixSeconds(chunk.start)) +
+                          '\x1d' + std::to_string(ToUnixSeconds(chunk.end)) + '\x1d' +
+                          std::to_string(query.logs.limit);
+        for (const std::string& g : query.logs.log_groups) key += '\x1e' + g;
+        auto [it, inserted] = run.index_of.emplace(key, run.queries.size());
+        if (inserted) {
+          aws::LogsQuery lq;
+          lq.name = m.name + "." + query.name;
+          lq.log_groups = query.logs.log_groups;
+          lq.query_string = query.logs.query;
+          lq.window = chunk;
+          lq.limit = query.logs.limit;
+          run.queries.push_back(std::move(lq));
+        }
+        chunks.push_back(it->second);
       }
-      run.refs.push_back({QueryRef{i, q}, it->second});
+      run.refs.push_back({QueryRef{i, q}, std::move(chunks)});
     }
   }
 
@@ -296,7 +309,7 @@ void Collector::ReadLogs(Plan& plan, CollectReport* report,
     report->logs_queries += static_cast<int>(run.queries.size());
     Result<aws::LogsInsightsClient*> client = clients_.Logs(*run.target);
     if (!client.ok()) {
-      for (const auto& [ref, index] : run.refs) plan.Fail(ref.metric, client.status());
+      for (const auto& [ref, chunks] : run.refs) plan.Fail(ref.metric, client.status());
       continue;
     }
     aws::LogsRunControl control;
@@ -304,26 +317,35 @@ void Collector::ReadLogs(Plan& plan, CollectReport* report,
     control.should_stop = should_stop;
     std::vector<Result<aws::LogsQueryResult>> results =
         (*client)->RunQueries(run.queries, control, &report->logs);
-    for (const auto& [ref, index] : run.refs) {
+    for (const auto& [ref, chunks] : run.refs) {
       const MetricConfig& m = metrics_[ref.metric];
       const QueryConfig& q = m.queries[ref.query];
-      if (index >= results.size() || !results[index].ok()) {
-        plan.Fail(ref.metric, index < results.size() ? results[index].status()
-                                                      : Status::Internal("Logs Insights: no result"));
+      aws::MetricSeries series{q.name, {}};
+      Status failure;
+      for (size_t index : chunks) {
+        if (index >= results.size() || !results[index].ok()) {
+          failure = index < results.size() ? results[index].status()
+                                           : Status::Internal("Logs Insights: no result");
+          break;
+        }
+        aws::LogsPointsSpec spec;
+        spec.value_field = q.logs.value_field;
+        spec.time_field = q.logs.time_field;
+        spec.period = m.period;
+        spec.window = run.queries[index].window;
+        Result<aws::LogsPoints> points = aws::LogsRowsToPoints(results[index]->rows, spec);
+        if (!points.ok()) {
+          failure = points.status().WithContext("Logs Insights query \"" + run.queries[index].name +
+                                                "\"");
+          break;
+        }
+        series.values.merge(points->values);
+      }
+      if (!failure.ok()) {
+        plan.Fail(ref.metric, failure);
         continue;
       }
-      aws::LogsPointsSpec spec;
-      spec.value_field = q.logs.value_field;
-      spec.time_field = q.logs.time_field;
-      spec.period = m.period;
-      spec.window = plan.results[ref.metric].window;
-      Result<aws::LogsPoints> points = aws::LogsRowsToPoints(results[index]->rows, spec);
-      if (!points.ok()) {
-        plan.Fail(ref.metric, points.status().WithContext("Logs Insights query \"" +
-                                                          run.queries[index].name + "\""));
-        continue;
-      }
-      plan.storage.push_back(aws::MetricSeries{q.name, std::move(points->values)});
+      plan.storage.push_back(std::move(series));
       plan.inputs[ref.metric][ref.query] = &plan.storage.back();
     }
   }

@@ -39,6 +39,9 @@ struct MetricResult {
   Status status;                          // non-OK: the metric could not be computed
 };
 
+// A Logs Insights query covers at most this many buckets; longer windows are split.
+inline constexpr int kMaxLogsBucketsPerQuery = 5000;
+
 struct CollectReport {
   aws::CloudWatchStats cloudwatch;
   aws::LogsRunStats logs;

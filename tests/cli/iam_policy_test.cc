@@ -60,7 +60,8 @@ TEST(IamPolicyTest, LogsActionsOnlyOnTheNamedLogGroups) {
                             "arn:aws:logs:eu-west-1:*:log-group:/ecs/api:*",
                             "arn:aws:logs:eu-west-1:*:log-group:/ecs/worker",
                             "arn:aws:logs:eu-west-1:*:log-group:/ecs/worker:*"}));
-  EXPECT_EQ(p["Statement"][1]["Action"], nlohmann::json({"logs:GetQueryResults", "logs:StopQuery"}));
+  EXPECT_EQ(p["Statement"][1]["Action"],
+            nlohmann::json({"logs:GetQueryResults", "logs:StopQuery"}));
 }
 
 TEST(IamPolicyTest, RolesAreAssumedByTheBaseIdentityAndReadWithTheirOwnPolicy) {
@@ -77,7 +78,8 @@ TEST(IamPolicyTest, RolesAreAssumedByTheBaseIdentityAndReadWithTheirOwnPolicy) {
   ASSERT_EQ(r["Statement"].size(), 3u);
   EXPECT_EQ(r["Statement"][0]["Action"], "cloudwatch:GetMetricData");
   // The account comes from the role's ARN.
-  EXPECT_EQ(r["Statement"][1]["Resource"][0], "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/api");
+  EXPECT_EQ(r["Statement"][1]["Resource"][0],
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/api");
   for (const auto& s : r["Statement"]) EXPECT_NE(s["Action"], "sts:AssumeRole");
 }
 

@@ -13,23 +13,57 @@ namespace {
 using statuspage::Point;
 using testing::FakeCloudWatchClient;
 
-// Serves every target from the same fake CloudWatch (and no Logs), recording the targets asked
+// A Logs Insights client answering every query with one row per bucket of its window:
+// {"t": "<bucket start>", "value": "<minutes since the epoch mod 100>"}; failing queries whose
+// text contains "FAIL".
+class FakeLogsClient : public aws::LogsInsightsClient {
+ public:
+  std::vector<Result<aws::LogsQueryResult>> RunQueries(const std::vector<aws::LogsQuery>& queries,
+                                                       const aws::LogsRunControl&,
+                                                       aws::LogsRunStats* stats) override {
+    std::vector<Result<aws::LogsQueryResult>> out;
+    for (const auto& q : queries) {
+      seen.push_back(q);
+      if (stats != nullptr) ++stats->start_query_calls;
+      if (q.query_string.find("FAIL") != std::string::npos) {
+        out.push_back(Status::Unavailable("Logs Insights query \"" + q.name + "\": status Failed"));
+        continue;
+      }
+      aws::LogsQueryResult r;
+      for (SystemTime t = q.window.start; t < q.window.end; t += Seconds(60)) {
+        std::string iso = FormatIso8601(t);  // 2023-11-14T22:14:00Z
+        iso[10] = ' ';
+        iso.back() = '.';
+        r.rows.push_back(
+            {{"t", iso + "000"}, {"value", std::to_string(ToUnixSeconds(t) / 60 % 100)}});
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+  std::vector<aws::LogsQuery> seen;
+};
+
+// Serves every target from the same fake CloudWatch and Logs, recording the targets asked
 // for; a target whose region is "bad-region" cannot be built.
 class FakeSourceClients : public SourceClients {
  public:
-  explicit FakeSourceClients(FakeCloudWatchClient& cw) : cw_(cw) {}
+  explicit FakeSourceClients(FakeCloudWatchClient& cw, FakeLogsClient* logs = nullptr)
+      : cw_(cw), logs_(logs) {}
   Result<aws::CloudWatchClient*> CloudWatch(const AwsTarget& target) override {
     targets.push_back(target);
     if (target.region == "bad-region") return Status::InvalidArgument("no such region");
     return &cw_;
   }
   Result<aws::LogsInsightsClient*> Logs(const AwsTarget&) override {
-    return Status::Unavailable("no Logs in this test");
+    if (logs_ == nullptr) return Status::Unavailable("no Logs in this test");
+    return logs_;
   }
   std::vector<AwsTarget> targets;
 
  private:
   FakeCloudWatchClient& cw_;
+  FakeLogsClient* logs_;
 };
 
 Result<std::unique_ptr<Collector>> Make(const std::vector<MetricConfig>& metrics,
@@ -262,6 +296,91 @@ TEST(CollectorTest, QueriesForDifferentTargetsAreReadSeparately) {
   EXPECT_EQ(results[0].points, (std::vector<Point>{{T(kBase - 300), 5.0}}));
   EXPECT_EQ(results[1].points, (std::vector<Point>{{T(kBase - 300), 5.0}}));
   EXPECT_EQ(results[2].status.code(), StatusCode::kInvalidArgument);
+}
+
+QueryConfig LogsQuery(const std::string& name, const std::string& text) {
+  QueryConfig q;
+  q.name = name;
+  q.source = QueryConfig::Source::kLogsInsights;
+  q.logs.log_groups = {"/ecs/api"};
+  q.logs.query = text;
+  q.logs.value_field = "value";
+  q.logs.time_field = "t";
+  return q;
+}
+
+TEST(CollectorTest, MixedCloudWatchAndLogsQueriesAreCombinedPerBucket) {
+  MetricConfig m;
+  m.name = "slow-share";
+  m.statuspage_metric_id = "slow";
+  m.backfill = Seconds(600);
+  m.queries = {Query("requests", "RequestCount", "Sum"),
+               LogsQuery("slow", "filter elapsed > 500 | stats count() as value by bin(1m) as t")};
+  m.expression = "100 * slow / requests";
+  FakeCloudWatchClient cw;
+  for (int64_t t = kBase - 3600; t < kBase; t += 60) cw.Set("RequestCount", "Sum", T(t), 200);
+  FakeLogsClient logs;
+  LogsConfig logs_config;
+  FakeSourceClients clients(cw, &logs);
+  std::vector<MetricConfig> metrics = {m};
+  auto collector = Collector::Create(metrics, logs_config, clients);
+  ASSERT_OK(collector);
+  CollectReport report;
+  auto results = (*collector)->Collect(T(kBase), nullptr, &report);
+  ASSERT_OK(results[0].status);
+  ASSERT_EQ(logs.seen.size(), 1u);
+  EXPECT_EQ(logs.seen[0].window, results[0].window);
+  ASSERT_FALSE(results[0].points.empty());
+  for (const auto& p : results[0].points) {
+    double slow = double(ToUnixSeconds(p.timestamp) / 60 % 100);
+    EXPECT_EQ(p.value, 100 * slow / 200) << ToUnixSeconds(p.timestamp);
+  }
+  EXPECT_EQ(report.logs_queries, 1);
+}
+
+TEST(CollectorTest, LongLogsWindowsAreSplitAndMerged) {
+  MetricConfig m;
+  m.name = "latency";
+  m.statuspage_metric_id = "lat";
+  m.backfill = Seconds(7 * 86400);  // 10,080 one-minute buckets
+  m.queries = {LogsQuery("value", "stats avg(elapsed) as value by bin(1m) as t")};
+  m.expression = "value";
+  FakeCloudWatchClient cw;
+  FakeLogsClient logs;
+  LogsConfig logs_config;
+  FakeSourceClients clients(cw, &logs);
+  std::vector<MetricConfig> metrics = {m};
+  auto collector = Collector::Create(metrics, logs_config, clients);
+  ASSERT_OK(collector);
+  auto results = (*collector)->Collect(T(kBase), nullptr, nullptr);
+  ASSERT_OK(results[0].status);
+  ASSERT_EQ(logs.seen.size(), 3u);  // ceil(10,080 / 5,000)
+  for (const auto& q : logs.seen) EXPECT_LE((q.window.end - q.window.start) / Seconds(60), 5000);
+  EXPECT_EQ(logs.seen.front().window.start, results[0].window.start);
+  EXPECT_EQ(logs.seen.back().window.end, results[0].window.end);
+  EXPECT_EQ(results[0].points.size(),
+            static_cast<size_t>((results[0].window.end - results[0].window.start) / Seconds(60)));
+}
+
+TEST(CollectorTest, AFailingLogsQueryFailsOnlyItsMetric) {
+  std::vector<MetricConfig> metrics(2);
+  metrics[0].name = "ok";
+  metrics[0].queries = {LogsQuery("value", "stats avg(elapsed) as value by bin(1m) as t")};
+  metrics[0].expression = "value";
+  metrics[1].name = "broken";
+  metrics[1].queries = {LogsQuery("value", "FAIL | stats avg(elapsed) as value by bin(1m) as t")};
+  metrics[1].expression = "value";
+  FakeCloudWatchClient cw;
+  FakeLogsClient logs;
+  LogsConfig logs_config;
+  FakeSourceClients clients(cw, &logs);
+  auto collector = Collector::Create(metrics, logs_config, clients);
+  ASSERT_OK(collector);
+  auto results = (*collector)->Collect(T(kBase), nullptr, nullptr);
+  EXPECT_OK(results[0].status);
+  EXPECT_FALSE(results[0].points.empty());
+  EXPECT_EQ(results[1].status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(results[1].status.message().find("broken.value"), std::string::npos);
 }
 
 }  // namespace
