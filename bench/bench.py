@@ -4,6 +4,8 @@
 once:   `statusbridge once` with 10, 100 and 1000 configured metrics (a fleet of demo load
         balancers: request volume, reliability %, response time), stateless, 1 h backfill.
         Prints requests to CloudWatch and Statuspage, points published, wall time, peak RSS.
+logs:   `statusbridge once` with 10 Logs Insights metrics over the sandbox's generated log group
+        (1 h backfill): Logs Insights queries, GetQueryResults calls per query, bytes scanned.
 daemon: `statusbridge run` with 1000 metrics for 10 cycles in steady state (after the first,
         backfilling cycle). Prints per-cycle requests to each API, points, cycle wall time, and
         the daemon's CPU time and peak RSS.
@@ -152,6 +154,49 @@ def bench_once(build, sandbox, workdir, sizes):
               f"| {r['points']} | {r['wall_s']:.2f} s | {r['cpu_s']:.2f} s | {r['rss_mb']:.1f} MB |")
 
 
+def logs_config(n_metrics):
+    lines = [
+        "statuspage:", '  page_id: "sandboxpage"', '  api_key: "${STATUSPAGE_API_KEY}"',
+        '  base_url: "${SANDBOX_URL}/v1"', "aws:", '  region: "us-east-1"',
+        '  endpoint_url: "${SANDBOX_URL}"', "state:", '  path: "none"', "defaults:",
+        "  period: 60s", "  delay: 120s", "  lookback: 10m", "  backfill: 1h", "metrics:",
+    ]
+    for i in range(n_metrics):
+        lines += [
+            f"  - name: logs-latency-{i}",
+            f'    statuspage_metric_id: "logs{i:04d}"',
+            "    logs_insights:",
+            '      log_groups: ["/ecs/demo-api"]',
+            f'      query: "filter elapsed > {i * 10} | stats avg(elapsed) as value by bin(1m) as t"',
+            "      value_field: value",
+            "      time_field: t",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def bench_logs(build, sandbox, workdir, n):
+    sandbox.post("/_sandbox/reset")
+    cfg = os.path.join(workdir, "logs.yaml")
+    with open(cfg, "w") as f:
+        f.write(logs_config(n))
+    t0 = time.monotonic()
+    p = subprocess.run([os.path.join(build, "src/cli/statusbridge"), "once", "-c", cfg,
+                        "--timeout", "10m"], env=env_for(sandbox), capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    if p.returncode != 0:
+        print(p.stderr, file=sys.stderr)
+        raise SystemExit(f"once with {n} Logs Insights metrics failed: exit {p.returncode}")
+    m = re.search(r"logs_queries=(\d+) logs_polls=(\d+) logs_bytes_scanned=(\d+)", p.stderr)
+    rss = re.search(r"peak_rss_kib=(\d+)", p.stderr)
+    stats = sandbox.get("/_sandbox/stats")
+    queries, polls, scanned = (int(x) for x in m.groups())
+    print(f"\n## statusbridge once with {n} Logs Insights metrics (1 h backfill, 1-minute bins)\n")
+    print("| Logs Insights queries | StartQuery calls | GetQueryResults calls | per query | bytes scanned | points published | wall time | peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {queries} | {stats.get('logs_start_query_calls')} | {polls} | {polls / max(queries, 1):.1f} "
+          f"| {scanned} | {stats['points_stored']} | {wall:.2f} s | {int(rss.group(1)) / 1024.0:.1f} MB |")
+
+
 def proc_stats(pid):
     with open(f"/proc/{pid}/status") as f:
         status = f.read()
@@ -207,7 +252,7 @@ def bench_daemon(build, sandbox, workdir, n, cycles, interval):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build/release")
-    ap.add_argument("scenarios", nargs="*", default=["once", "daemon"])
+    ap.add_argument("scenarios", nargs="*", default=["once", "logs", "daemon"])
     ap.add_argument("--cycles", type=int, default=10)
     ap.add_argument("--interval", type=int, default=15)
     args = ap.parse_args()
@@ -217,6 +262,8 @@ def main():
         print(f"statusbridge benchmark, sandbox {sandbox.url}, {os.cpu_count()} CPUs")
         if "once" in args.scenarios:
             bench_once(args.build, sandbox, workdir, [10, 100, 1000])
+        if "logs" in args.scenarios:
+            bench_logs(args.build, sandbox, workdir, 10)
         if "daemon" in args.scenarios:
             bench_daemon(args.build, sandbox, workdir, 1000, args.cycles, args.interval)
     finally:
