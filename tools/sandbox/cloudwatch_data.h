@@ -11,10 +11,14 @@
 //    progress is never served). Put data is visible at once: tests put it to model late data.
 //  - kOverride replaces the minute (generated data and earlier puts); kAdd combines with whatever
 //    the minute held, as a second PutMetricData into the same minute would.
+//  - Raw values put with a minute are kept for extended statistics (extended_stats.h). A minute
+//    has raw values when every part of it came as raw values or as a statistic set that stands for
+//    them (ValuesOfStatSet); a bucket with a minute without them has no extended statistic.
 //
 // Thread-safe.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <shared_mutex>
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "extended_stats.h"
 #include "traffic.h"
 
 namespace statusbridge::sandbox {
@@ -43,9 +48,11 @@ class CloudWatchData {
   CloudWatchData(uint64_t seed, Seconds ingest_lag, int fleet = 0)
       : seed_(seed), ingest_lag_(ingest_lag), fleet_(fleet) {}
 
-  // Stores `set` for the minute containing `timestamp` (aligned down to 60 s).
-  // REQUIRES: set.sample_count > 0.
-  void Put(const MetricIdentity& metric, int64_t timestamp, const StatSet& set, PutMode mode);
+  // Stores `set` for the minute containing `timestamp` (aligned down to 60 s), with the raw
+  // `values` behind it when given.
+  // REQUIRES: set.sample_count > 0; when given, StatSetOfValues(*values) == set.
+  void Put(const MetricIdentity& metric, int64_t timestamp, const StatSet& set, PutMode mode,
+           std::optional<std::vector<WeightedValue>> values = std::nullopt);
 
   // Forgets everything put; the generated data stays.
   void ClearPuts();
@@ -56,16 +63,41 @@ class CloudWatchData {
   std::vector<Datapoint> Query(const MetricIdentity& metric, Statistic stat, int64_t start,
                                int64_t end, int64_t period, SystemTime now) const;
 
+  // The same for an extended statistic: buckets as Aggregate() makes them, each computed from the
+  // raw values of its minutes; a bucket without data, or with a minute that has no raw values, is
+  // omitted.
+  std::vector<Datapoint> QueryExtended(const MetricIdentity& metric, const ExtendedStatistic& stat,
+                                       int64_t start, int64_t end, int64_t period,
+                                       SystemTime now) const;
+
   uint64_t seed() const { return seed_; }
 
  private:
+  // A minute's statistic set and, when known, the raw values behind it.
+  struct Sample {
+    StatSet set;
+    std::optional<std::vector<WeightedValue>> values;
+  };
+  static Sample CombineSamples(const Sample& a, const Sample& b);
+
   // What the control API did to one minute: the effective value is
-  // Combine(override or generated, added).
+  // CombineSamples(override or generated, added).
   struct PutMinute {
-    std::optional<StatSet> override_set;
-    StatSet added;
+    std::optional<Sample> override_sample;
+    Sample added{StatSet{}, std::vector<WeightedValue>{}};
   };
   using Minutes = std::map<int64_t, PutMinute>;
+
+  // The effective sample of `minute`, or nullopt without data. REQUIRES: mu_ held.
+  std::optional<Sample> SampleLocked(const MetricIdentity& metric,
+                                     std::optional<uint64_t> generator, int64_t visible_before,
+                                     const Minutes* puts, int64_t minute) const;
+
+  // Calls visit(minute, sample) for every minute with data among the minutes of [start, end) that
+  // Aggregate() would read, ascending, as visible at `now`.
+  void ForEachMinute(const MetricIdentity& metric, int64_t start, int64_t end, int64_t period,
+                     SystemTime now,
+                     const std::function<void(int64_t, const Sample&)>& visit) const;
 
   static std::string Key(const MetricIdentity& metric);
   // The generator seed of a metric with generated data (the demo load balancer or one of the

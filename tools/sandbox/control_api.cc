@@ -32,8 +32,53 @@ struct CloudWatchPut {
   MetricIdentity metric;
   int64_t timestamp = 0;
   StatSet set;
+  std::optional<std::vector<WeightedValue>> values;
   PutMode mode = PutMode::kOverride;
 };
+
+// PutMetricData's limit on Values (and Counts) per metric.
+constexpr size_t kMaxValuesPerPut = 150;
+
+// "values":[...] with optional "counts":[...] of the same length.
+bool ParseValues(const json& item, const std::string& where, CloudWatchPut& put,
+                 std::string& error) {
+  const json& values = item["values"];
+  auto counts = item.find("counts");
+  const bool has_counts = counts != item.end() && !counts->is_null();
+  if (!values.is_array() || values.empty() || values.size() > kMaxValuesPerPut) {
+    error = where + ".values must be an array of 1 to 150 finite numbers";
+    return false;
+  }
+  if (has_counts && (!counts->is_array() || counts->size() != values.size())) {
+    error = where + ".counts must be an array as long as values";
+    return false;
+  }
+  std::vector<WeightedValue> weighted;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const json& v = values[i];
+    if (!v.is_number() || !std::isfinite(v.get<double>())) {
+      error = where + ".values[" + std::to_string(i) + "] must be a finite number";
+      return false;
+    }
+    double count = 1;
+    if (has_counts) {
+      const json& c = (*counts)[i];
+      if (!c.is_number() || !std::isfinite(c.get<double>()) || c.get<double>() < 0) {
+        error = where + ".counts[" + std::to_string(i) + "] must be a finite number >= 0";
+        return false;
+      }
+      count = c.get<double>();
+    }
+    weighted.push_back({v.get<double>(), count});
+  }
+  put.set = StatSetOfValues(weighted);
+  if (put.set.sample_count <= 0) {
+    error = where + ".counts must not all be 0";
+    return false;
+  }
+  put.values = std::move(weighted);
+  return true;
+}
 
 std::optional<CloudWatchPut> ParsePut(const json& item, size_t index, std::string& error) {
   const std::string where = "data[" + std::to_string(index) + "]";
@@ -71,7 +116,18 @@ std::optional<CloudWatchPut> ParsePut(const json& item, size_t index, std::strin
   }
   put.timestamp = static_cast<int64_t>(std::floor(*ts));
   auto stats = item.find("stats");
-  if (stats != item.end() && !stats->is_null()) {
+  const bool has_stats = stats != item.end() && !stats->is_null();
+  const bool has_value = item.contains("value") && !item["value"].is_null();
+  const bool has_values = item.contains("values") && !item["values"].is_null();
+  if (has_stats + has_value + has_values > 1) {
+    error = where + ": give only one of value, values and stats";
+    return std::nullopt;
+  }
+  if (has_values) {
+    if (!ParseValues(item, where, put, error)) {
+      return std::nullopt;
+    }
+  } else if (has_stats) {
     std::optional<double> n = stats->is_object() ? Finite(*stats, "SampleCount") : std::nullopt;
     std::optional<double> sum = stats->is_object() ? Finite(*stats, "Sum") : std::nullopt;
     std::optional<double> min = stats->is_object() ? Finite(*stats, "Minimum") : std::nullopt;
@@ -86,7 +142,7 @@ std::optional<CloudWatchPut> ParsePut(const json& item, size_t index, std::strin
   } else if (std::optional<double> value = Finite(item, "value")) {
     put.set = SingleValue(*value);
   } else {
-    error = where + ": one of value (a finite number) or stats is required";
+    error = where + ": one of value (a finite number), values or stats is required";
     return std::nullopt;
   }
   if (auto mode = item.find("mode"); mode != item.end() && !mode->is_null()) {
@@ -218,7 +274,7 @@ void ControlApi::PutCloudWatchData(const httplib::Request& request, httplib::Res
     puts.push_back(std::move(*put));
   }
   for (const CloudWatchPut& put : puts) {
-    t_.cloudwatch.Put(put.metric, put.timestamp, put.set, put.mode);
+    t_.cloudwatch.Put(put.metric, put.timestamp, put.set, put.mode, put.values);
   }
   WriteJson(response, 200, {{"stored", puts.size()}});
 }

@@ -10,11 +10,12 @@
 //                                            control API's own requests are not kept)
 //   GET    /_sandbox/stats                  SandboxStats::ToJson()
 //   GET    /_sandbox/faults                 FaultQueue::Pending()
-//   POST   /_sandbox/faults                 a fault spec (faults.h)      ->
-//   {"queued":N,"pending":..} DELETE /_sandbox/faults -> {"cleared":N} POST
-//   /_sandbox/cloudwatch/data        {"namespace","metric","dimensions":{name:value},
-//                                            "timestamp":<in the minute>, "value":x | "stats":
-//                                            {"SampleCount","Sum","Minimum","Maximum"},
+//   POST   /_sandbox/faults                 a fault spec (faults.h) -> {"queued":N,"pending":..}
+//   DELETE /_sandbox/faults                 -> {"cleared":N}
+//   POST   /_sandbox/cloudwatch/data        {"namespace","metric","dimensions":{name:value},
+//                                            "timestamp":<in the minute>, "value":x | "values":
+//                                            [x,...] (1..150, with optional "counts":[n,...]) |
+//                                            "stats":{"SampleCount","Sum","Minimum","Maximum"},
 //                                            "mode":"override"(default)|"add"}, or an array of
 //                                            them, or {"data":[...]}     -> {"stored":N}
 //   POST   /_sandbox/logs/events            {"log_group":"/x","log_stream":"s"(default "sandbox"),

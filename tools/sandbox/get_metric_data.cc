@@ -20,6 +20,7 @@ struct Query {
   MetricIdentity metric;
   int64_t period = 0;
   Statistic stat = Statistic::kSum;
+  std::optional<ExtendedStatistic> extended;  // set for pNN / tmNN; `stat` is then unused
 };
 
 struct Request {
@@ -176,14 +177,19 @@ std::optional<AwsErrorReply> ParseQuery(const json& query_json, size_t index, Qu
   }
   std::optional<Statistic> parsed =
       stat->is_string() ? ParseStatistic(stat->get<std::string>()) : std::nullopt;
-  if (!parsed) {
-    return Error("InvalidParameterValue", "The parameter " + where +
-                                              ".MetricStat.Stat must be one of Sum, Average, "
-                                              "Minimum, Maximum, SampleCount (the sandbox has no "
-                                              "extended statistics), got " +
-                                              stat->dump() + ".");
+  if (parsed) {
+    query.stat = *parsed;
+  } else if (stat->is_string()) {
+    query.extended = ParseExtendedStatistic(stat->get<std::string>());
   }
-  query.stat = *parsed;
+  if (!parsed && !query.extended) {
+    return Error("InvalidParameterValue",
+                 "The parameter " + where +
+                     ".MetricStat.Stat must be one of Sum, Average, Minimum, Maximum, "
+                     "SampleCount, or an extended statistic the sandbox computes (pNN, pNN.N, "
+                     "pNN.NN, tmNN), got " +
+                     stat->dump() + ".");
+  }
   if (query.label.empty()) {
     query.label = query.metric.metric_name;
   }
@@ -401,7 +407,9 @@ GetMetricDataOutcome RunGetMetricData(std::string_view request_body, const Cloud
     json values = json::array();
     if (q >= cursor.query && !next) {
       std::vector<Datapoint> points =
-          data.Query(query.metric, query.stat, start, end, query.period, now);
+          query.extended
+              ? data.QueryExtended(query.metric, *query.extended, start, end, query.period, now)
+              : data.Query(query.metric, query.stat, start, end, query.period, now);
       if (!request.ascending) {
         std::reverse(points.begin(), points.end());
       }

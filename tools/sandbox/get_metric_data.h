@@ -14,7 +14,8 @@
 //   Expression (metric math is not emulated)                 InvalidParameterValue
 //   Metric / Namespace / MetricName / Period / Stat missing  MissingParameter
 //   Period < 1 or not a multiple of 60                       InvalidParameterValue
-//   Stat not Sum|Average|Minimum|Maximum|SampleCount         InvalidParameterValue
+//   Stat not Sum|Average|Minimum|Maximum|SampleCount or an
+//   extended statistic pNN[.N[N]] | tmNN[.N[N]]             InvalidParameterValue
 //   StartTime >= EndTime, non-numeric times                  InvalidParameterValue
 //   ScanBy not TimestampDescending|TimestampAscending        ValidationError
 //   MaxDatapoints < 1                                        ValidationError
@@ -22,7 +23,8 @@
 //   NextToken not issued for this request                    InvalidNextToken
 // Timestamps are epoch seconds, integer or fractional (StartTime is floored, EndTime exclusive).
 // Unit, LabelOptions, AccountId and ReturnData=false are accepted; ReturnData=false queries are
-// not returned. Buckets are those of Aggregate() in traffic.h.
+// not returned. Buckets are those of Aggregate() in traffic.h; extended statistics come from the
+// raw values of a bucket's minutes (extended_stats.h, CloudWatchData::QueryExtended).
 //
 // Pagination: one response holds at most min(MaxDatapoints, max_datapoints_per_page) datapoints.
 // When more remain, every result carries StatusCode "PartialData" and the response a NextToken;
