@@ -392,9 +392,10 @@ TEST_F(CloudWatchTest, InvalidInputIsRejectedLikeTheService) {
        "Exactly one of MetricStat and Expression"},
       {"expression",
        [&](json& b) {
-         b["MetricDataQueries"].push_back({{"Id", "e1"}, {"Expression", "m1*2"}});
+         b["MetricDataQueries"].push_back(
+             {{"Id", "e1"}, {"Expression", "SEARCH('{AWS/EC2} CPUUtilization', 'Average', 60)"}});
        },
-       "InvalidParameterValue", "not supported by the sandbox"},
+       "ValidationError", "not supported by the sandbox"},
       {"period 30", [&](json& b) { q(b)["MetricStat"]["Period"] = 30; }, "InvalidParameterValue",
        "multiple of 60"},
       {"period 0", [&](json& b) { q(b)["MetricStat"]["Period"] = 0; }, "InvalidParameterValue",

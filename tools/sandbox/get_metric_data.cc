@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
 #include "aws/sigv4.h"
+#include "metric_math.h"
 
 namespace statusbridge::sandbox {
 namespace {
@@ -21,7 +24,11 @@ struct Query {
   int64_t period = 0;
   Statistic stat = Statistic::kSum;
   std::optional<ExtendedStatistic> extended;  // set for pNN / tmNN; `stat` is then unused
+  std::optional<MathExpression> expression;   // set for an Expression query (no metric then)
+  std::optional<int64_t> expression_period;   // an Expression query's Period
 };
+
+constexpr size_t kMaxExpressionLength = 2048;
 
 struct Request {
   std::vector<Query> queries;
@@ -102,6 +109,81 @@ std::optional<AwsErrorReply> ParseMetric(const json& metric_json, const std::str
   return std::nullopt;
 }
 
+std::optional<AwsErrorReply> ParseExpressionQuery(const json& query_json, const json& expression,
+                                                  const std::string& where, Query& query) {
+  if (!expression.is_string() || expression.get<std::string>().empty() ||
+      expression.get<std::string>().size() > kMaxExpressionLength) {
+    return Error("ValidationError", "1 validation error detected: Value at '" + where +
+                                        ".expression' failed to satisfy constraint: Member must "
+                                        "be a string of 1 to 2048 characters");
+  }
+  if (const json* period = Member(query_json, "Period")) {
+    if (!period->is_number_integer() || period->get<int64_t>() < 1 ||
+        period->get<int64_t>() % 60 != 0) {
+      return Error("InvalidParameterValue",
+                   "The parameter " + where +
+                       ".Period must be a positive multiple of 60 (the sandbox serves "
+                       "standard-resolution metrics only), got " +
+                       period->dump() + ".");
+    }
+    query.expression_period = period->get<int64_t>();
+  }
+  std::string error;
+  query.expression = MathExpression::Parse(expression.get<std::string>(), error);
+  if (!query.expression) {
+    return Error("ValidationError", "Error in expression " + query.id + ": " + error);
+  }
+  if (query.label.empty()) {
+    query.label = query.id;
+  }
+  return std::nullopt;
+}
+
+// Every id an expression reads exists, and no expression depends on itself.
+std::optional<AwsErrorReply> CheckReferences(const std::vector<Query>& queries) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    index[queries[i].id] = i;
+  }
+  for (const Query& query : queries) {
+    if (!query.expression) continue;
+    for (const std::string& id : query.expression->references()) {
+      if (index.count(id) == 0) {
+        return Error("ValidationError", "Error in expression " + query.id +
+                                            ": Unrecognized metric or expression id " + id);
+      }
+    }
+  }
+  // Depth-first search; state 1 = on the current path, 2 = done.
+  std::vector<int> state(queries.size(), 0);
+  std::vector<std::string> path;
+  std::function<std::optional<AwsErrorReply>(size_t)> visit =
+      [&](size_t i) -> std::optional<AwsErrorReply> {
+    if (state[i] == 2 || !queries[i].expression) return std::nullopt;
+    path.push_back(queries[i].id);
+    if (state[i] == 1) {
+      std::string cycle;
+      auto first = std::find(path.begin(), path.end(), queries[i].id);
+      for (auto it = first; it != path.end(); ++it) {
+        cycle += (it == first ? "" : " -> ") + *it;
+      }
+      return Error("ValidationError",
+                   "Error in expression " + queries[i].id + ": circular reference " + cycle);
+    }
+    state[i] = 1;
+    for (const std::string& id : queries[i].expression->references()) {
+      if (auto error = visit(index.at(id))) return error;
+    }
+    state[i] = 2;
+    path.pop_back();
+    return std::nullopt;
+  };
+  for (size_t i = 0; i < queries.size(); ++i) {
+    if (auto error = visit(i)) return error;
+  }
+  return std::nullopt;
+}
+
 std::optional<AwsErrorReply> ParseQuery(const json& query_json, size_t index, Query& query) {
   const std::string where = "MetricDataQueries.member." + std::to_string(index + 1);
   if (!query_json.is_object()) {
@@ -138,9 +220,7 @@ std::optional<AwsErrorReply> ParseQuery(const json& query_json, size_t index, Qu
                      where + ".");
   }
   if (expression != nullptr) {
-    return Error("InvalidParameterValue",
-                 "Metric math expressions (" + where +
-                     ".Expression) are not supported by the sandbox; use MetricStat.");
+    return ParseExpressionQuery(query_json, *expression, where, query);
   }
   if (!stat_json->is_object()) {
     return Error("ValidationError", "Value at '" + where + ".MetricStat' must be a structure.");
@@ -241,6 +321,9 @@ std::optional<AwsErrorReply> ParseRequest(std::string_view text, Request& reques
                        "' appears more than once.");
     }
     request.queries.push_back(std::move(query));
+  }
+  if (auto error = CheckReferences(request.queries)) {
+    return error;
   }
   if (auto error = ParseTime(body, "StartTime", request.start_time)) {
     return error;
@@ -370,6 +453,9 @@ GetMetricDataOutcome RunGetMetricData(std::string_view request_body, const Cloud
   const int64_t end = static_cast<int64_t>(std::ceil(request.end_time));
   int64_t requested = 0;
   for (const Query& query : request.queries) {
+    if (query.expression) {
+      continue;  // computed from the others' datapoints
+    }
     int64_t first = FloorDiv(start, query.period) * query.period;
     requested += (end - first + query.period - 1) / query.period;
   }
@@ -395,6 +481,48 @@ GetMetricDataOutcome RunGetMetricData(std::string_view request_body, const Cloud
     cursor = *decoded;
   }
 
+  // Every query's full series, computed once and only when needed (an expression needs the series
+  // it reads, whatever their ReturnData).
+  std::map<std::string, size_t> index_of;
+  for (size_t q = 0; q < request.queries.size(); ++q) {
+    index_of[request.queries[q].id] = q;
+  }
+  std::vector<std::optional<std::vector<Datapoint>>> memo(request.queries.size());
+  std::function<int64_t(size_t)> period_of = [&](size_t q) -> int64_t {
+    const Query& query = request.queries[q];
+    if (!query.expression) return query.period;
+    if (query.expression_period) return *query.expression_period;
+    int64_t period = 0;
+    for (const std::string& id : query.expression->references()) {
+      int64_t p = period_of(index_of.at(id));
+      period = period == 0 ? p : std::min(period, p);
+    }
+    return period == 0 ? 60 : period;
+  };
+  std::function<const std::vector<Datapoint>&(size_t)> series =
+      [&](size_t q) -> const std::vector<Datapoint>& {
+    if (!memo[q]) {
+      const Query& query = request.queries[q];
+      if (query.expression) {
+        const int64_t period = period_of(q);
+        std::vector<int64_t> grid;
+        for (int64_t t = FloorDiv(start, period) * period; t < end; t += period) {
+          grid.push_back(t);
+        }
+        memo[q] = query.expression->Evaluate(
+            [&](const std::string& id) -> const std::vector<Datapoint>& {
+              return series(index_of.at(id));
+            },
+            grid);
+      } else if (query.extended) {
+        memo[q] = data.QueryExtended(query.metric, *query.extended, start, end, query.period, now);
+      } else {
+        memo[q] = data.Query(query.metric, query.stat, start, end, query.period, now);
+      }
+    }
+    return *memo[q];
+  };
+
   int64_t budget = std::min(request.max_datapoints, max_datapoints_per_page);
   std::optional<Cursor> next;
   json results = json::array();
@@ -406,10 +534,7 @@ GetMetricDataOutcome RunGetMetricData(std::string_view request_body, const Cloud
     json timestamps = json::array();
     json values = json::array();
     if (q >= cursor.query && !next) {
-      std::vector<Datapoint> points =
-          query.extended
-              ? data.QueryExtended(query.metric, *query.extended, start, end, query.period, now)
-              : data.Query(query.metric, query.stat, start, end, query.period, now);
+      std::vector<Datapoint> points = series(q);
       if (!request.ascending) {
         std::reverse(points.begin(), points.end());
       }

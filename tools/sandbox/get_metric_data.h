@@ -11,7 +11,10 @@
 //   Id missing or not ^[a-z][a-zA-Z0-9_]*$ (<= 255 chars)    ValidationError
 //   Ids not unique                                           InvalidParameterValue
 //   not exactly one of MetricStat / Expression               InvalidParameterValue
-//   Expression (metric math is not emulated)                 InvalidParameterValue
+//   Expression not 1..2048 characters, not parsable, using a
+//   function the sandbox does not evaluate (metric_math.h),
+//   reading an unknown Id, or depending on itself              ValidationError
+//   an Expression's Period not a positive multiple of 60     InvalidParameterValue
 //   Metric / Namespace / MetricName / Period / Stat missing  MissingParameter
 //   Period < 1 or not a multiple of 60                       InvalidParameterValue
 //   Stat not Sum|Average|Minimum|Maximum|SampleCount or an
@@ -23,8 +26,14 @@
 //   NextToken not issued for this request                    InvalidNextToken
 // Timestamps are epoch seconds, integer or fractional (StartTime is floored, EndTime exclusive).
 // Unit, LabelOptions, AccountId and ReturnData=false are accepted; ReturnData=false queries are
-// not returned. Buckets are those of Aggregate() in traffic.h; extended statistics come from the
-// raw values of a bucket's minutes (extended_stats.h, CloudWatchData::QueryExtended).
+// not returned (an expression may still read them).
+//
+// Expression queries are evaluated from the full series of the queries they read (metric_math.h),
+// over the bucket grid of their Period, else the smallest Period among what they read (60 when
+// they read nothing): FILL fills that grid, a scalar result covers it. Their Label defaults to
+// the Id. Their datapoints are paged like any other query's. Buckets are those of Aggregate() in
+// traffic.h; extended statistics come from the raw values of a bucket's minutes (extended_stats.h,
+// CloudWatchData::QueryExtended).
 //
 // Pagination: one response holds at most min(MaxDatapoints, max_datapoints_per_page) datapoints.
 // When more remain, every result carries StatusCode "PartialData" and the response a NextToken;
