@@ -46,6 +46,11 @@ TEST(MetricMathTest, ArithmeticAlignsSeriesByTimestampAndDropsDivisionByZero) {
       {"fill(b, 10 / 4)", {{0, 2.5}, {60, 0}, {120, 2}, {180, 5}}},
       {"ABS(b - 3)", {{60, 3}, {120, 1}, {180, 2}}},
       {"CEIL(a / 3) + FLOOR(a / 3)", {{0, 1}, {60, 1}, {120, 3}}},
+      {"SUM([a, b])", {{0, 1}, {60, 2}, {120, 6}, {180, 5}}},
+      {"AVG([a, b * 2])", {{0, 1}, {60, 1}, {120, 4}, {180, 10}}},
+      {"MIN([a, b]) + MAX([a, b])", {{0, 2}, {60, 2}, {120, 6}, {180, 10}}},
+      {"SUM(a)", {{0, 7}, {60, 7}, {120, 7}, {180, 7}}},
+      {"100 * a / MAX(a)", {{0, 25}, {60, 50}, {120, 100}}},
   };
   for (const auto& [text, expected] : cases) {
     EXPECT_EQ(Eval(text, in, grid), expected) << text;
@@ -69,13 +74,19 @@ TEST(MetricMathTest, MalformedOrUnsupportedExpressionsAreRefused) {
       {R"(SEARCH('{AWS/EC2,InstanceId} MetricName="CPUUtilization"', 'Average', 300))",
        "The function SEARCH is not supported by the sandbox"},
       {"METRICS()", "The function METRICS is not supported by the sandbox"},
-      {"SUM(METRICS())", "The function SUM is not supported by the sandbox"},
+      {"SUM(METRICS())", "The function METRICS is not supported by the sandbox"},
+      {"RATE(m1)", "The function RATE is not supported by the sandbox"},
       {"FILL(m1, REPEAT)", "REPEAT and LINEAR are not supported by the sandbox"},
       {"FILL(m1)", "FILL takes two arguments"},
       {"FILL(2, 0)", "first argument must be a time series"},
       {"FILL(m1, m2)", "second argument must be a number"},
       {"ABS(m1, m2)", "ABS takes one argument"},
       {"m1 2", "Unexpected '2'"},
+      {"[m1, m2]", "may only be the argument of SUM, AVG, MIN or MAX"},
+      {"m1 + [m2]", "may only be the argument"},
+      {"SUM([m1, 1])", "elements of an array must be time series"},
+      {"FILL([m1], 0)", "first argument must be a time series"},
+      {"SUM([m1, m2)", "Missing ']'"},
   };
   for (const auto& [text, message] : cases) {
     std::string error;

@@ -4,16 +4,36 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <map>
 
 namespace statusbridge::sandbox {
 
 struct MathExpression::Node {
-  enum class Kind { kNumber, kRef, kNeg, kAdd, kSub, kMul, kDiv, kPow, kFill, kAbs, kCeil, kFloor };
+  enum class Kind {
+    kNumber,
+    kRef,
+    kNeg,
+    kAdd,
+    kSub,
+    kMul,
+    kDiv,
+    kPow,
+    kFill,
+    kAbs,
+    kCeil,
+    kFloor,
+    kArray,  // [a, b, ...]: only as the argument of an aggregate
+    kSum,
+    kAvg,
+    kMin,
+    kMax
+  };
   Kind kind = Kind::kNumber;
   double number = 0;
   std::string id;
   std::vector<std::unique_ptr<Node>> args;
   bool series = false;  // the value is a time series (else a scalar)
+  bool array = false;   // kArray
 };
 
 namespace {
@@ -36,6 +56,7 @@ class Parser {
       Fail("The expression is empty");
     }
     std::unique_ptr<Node> root = ParseSum();
+    NoArray(*root);
     Skip();
     if (pos_ < text_.size()) {
       Fail(std::string("Unexpected '") + text_[pos_] + "' at position " + std::to_string(pos_ + 1));
@@ -58,7 +79,16 @@ class Parser {
     return false;
   }
 
+  // Arrays only make sense inside SUM/AVG/MIN/MAX.
+  static void NoArray(const Node& node) {
+    if (node.array) {
+      throw ParseFailure{"An array [...] may only be the argument of SUM, AVG, MIN or MAX"};
+    }
+  }
+
   static std::unique_ptr<Node> Binary(Kind kind, std::unique_ptr<Node> a, std::unique_ptr<Node> b) {
+    NoArray(*a);
+    NoArray(*b);
     auto node = std::make_unique<Node>();
     node->kind = kind;
     node->series = a->series || b->series;
@@ -105,6 +135,7 @@ class Parser {
       auto node = std::make_unique<Node>();
       node->kind = Kind::kNeg;
       node->args.push_back(ParseUnary());
+      NoArray(*node->args[0]);
       node->series = node->args[0]->series;
       --depth_;
       return node;
@@ -130,6 +161,23 @@ class Parser {
         Fail("Missing ')' at position " + std::to_string(pos_ + 1));
       }
       return inner;
+    }
+    if (c == '[') {
+      ++pos_;
+      auto node = std::make_unique<Node>();
+      node->kind = Kind::kArray;
+      node->array = true;
+      do {
+        node->args.push_back(ParseSum());
+        NoArray(*node->args.back());
+        if (!node->args.back()->series) {
+          Fail("The elements of an array must be time series");
+        }
+      } while (Accept(','));
+      if (!Accept(']')) {
+        Fail("Missing ']' at position " + std::to_string(pos_ + 1));
+      }
+      return node;
     }
     if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
       double value = 0;
@@ -183,9 +231,18 @@ class Parser {
       node->kind = Kind::kCeil;
     } else if (upper == "FLOOR") {
       node->kind = Kind::kFloor;
+    } else if (upper == "SUM") {
+      node->kind = Kind::kSum;
+    } else if (upper == "AVG") {
+      node->kind = Kind::kAvg;
+    } else if (upper == "MIN") {
+      node->kind = Kind::kMin;
+    } else if (upper == "MAX") {
+      node->kind = Kind::kMax;
     } else {
       Fail("The function " + upper +
-           " is not supported by the sandbox (it evaluates + - * / ^, FILL, ABS, CEIL and FLOOR)");
+           " is not supported by the sandbox (it evaluates + - * / ^, FILL, ABS, CEIL, FLOOR, "
+           "SUM, AVG, MIN and MAX)");
     }
     if (!Accept(')')) {
       do {
@@ -195,11 +252,19 @@ class Parser {
         Fail("Missing ')' after the arguments of " + upper);
       }
     }
-    if (node->kind == Kind::kFill) {
+    const bool aggregate = node->kind == Kind::kSum || node->kind == Kind::kAvg ||
+                           node->kind == Kind::kMin || node->kind == Kind::kMax;
+    if (aggregate) {
+      if (node->args.size() != 1) {
+        Fail(upper + " takes one argument: a time series or an array [...] of them");
+      }
+      // An array gives a series; a series (or a number) gives a number.
+      node->series = node->args[0]->array;
+    } else if (node->kind == Kind::kFill) {
       if (node->args.size() != 2) {
         Fail("FILL takes two arguments: a time series and a number");
       }
-      if (!node->args[0]->series) {
+      if (!node->args[0]->series || node->args[0]->array) {
         Fail("FILL's first argument must be a time series");
       }
       if (node->args[1]->series) {
@@ -212,6 +277,7 @@ class Parser {
       if (node->args.size() != 1) {
         Fail(upper + " takes one argument");
       }
+      NoArray(*node->args[0]);
       node->series = node->args[0]->series;
     }
     return node;
@@ -270,8 +336,69 @@ void PushFinite(std::vector<Datapoint>& out, int64_t t, double v) {
 
 Value Eval(const Node& node,
            const std::function<const std::vector<Datapoint>&(const std::string&)>& series,
+           const std::vector<int64_t>& grid);
+
+// SUM/AVG/MIN/MAX: over an array, per timestamp across the series that have it; over one series,
+// across its points (a number); over a number, that number.
+Value EvalAggregate(const Node& node,
+                    const std::function<const std::vector<Datapoint>&(const std::string&)>& series,
+                    const std::vector<int64_t>& grid) {
+  struct Acc {
+    double sum = 0;
+    double min = 0;
+    double max = 0;
+    int n = 0;
+    void Add(double v) {
+      min = n == 0 ? v : std::min(min, v);
+      max = n == 0 ? v : std::max(max, v);
+      sum += v;
+      ++n;
+    }
+    double Result(Kind kind) const {
+      switch (kind) {
+        case Kind::kSum:
+          return sum;
+        case Kind::kAvg:
+          return sum / n;
+        case Kind::kMin:
+          return min;
+        default:
+          return max;
+      }
+    }
+  };
+  const Node& arg = *node.args[0];
+  if (arg.array) {
+    std::map<int64_t, Acc> by_time;
+    for (const auto& element : arg.args) {
+      for (const Datapoint& p : Eval(*element, series, grid).points) {
+        by_time[p.timestamp].Add(p.value);
+      }
+    }
+    Value out{true, 0, {}};
+    for (const auto& [t, acc] : by_time) PushFinite(out.points, t, acc.Result(node.kind));
+    return out;
+  }
+  Value v = Eval(arg, series, grid);
+  if (!v.series) {
+    return Value{false, v.scalar, {}};
+  }
+  Acc acc;
+  for (const Datapoint& p : v.points) acc.Add(p.value);
+  return Value{false, acc.n == 0 ? NAN : acc.Result(node.kind), {}};
+}
+
+Value Eval(const Node& node,
+           const std::function<const std::vector<Datapoint>&(const std::string&)>& series,
            const std::vector<int64_t>& grid) {
   switch (node.kind) {
+    case Kind::kSum:
+    case Kind::kAvg:
+    case Kind::kMin:
+    case Kind::kMax:
+      return EvalAggregate(node, series, grid);
+    case Kind::kArray:
+      return Value{};  // never evaluated alone: the parser keeps arrays inside aggregates
     case Kind::kNumber:
       return Value{false, node.number, {}};
     case Kind::kRef:

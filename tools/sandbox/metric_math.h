@@ -9,14 +9,18 @@
 //   power   := primary ['^' unary]                         (right-associative)
 //   primary := number | id | FUNCTION '(' expr (',' expr)* ')' | '(' expr ')'
 //   id      := [a-z][a-zA-Z0-9_]*                          (another query's Id)
-//   FUNCTION:= FILL(series, number) | ABS(x) | CEIL(x) | FLOOR(x)   (names case-insensitive)
+//   FUNCTION:= FILL(series, number) | ABS(x) | CEIL(x) | FLOOR(x)
+//            | SUM(a) | AVG(a) | MIN(a) | MAX(a)            (names case-insensitive)
+//   a       := series | '[' series (',' series)* ']'
 //
 // Values are scalars or time series (timestamp -> value). An id is a series; arithmetic is
 // point by point, a scalar applying to every point, two series aligned by timestamp (only the
 // timestamps both have). A point whose result is not finite (division by zero, overflow) is
 // dropped. FILL(series, value) adds `value` at every timestamp of the query's bucket grid that the
-// series lacks. Any other function (SEARCH, METRICS, IF, RATE, ...) and FILL's REPEAT/LINEAR are
-// refused as "not supported by the sandbox".
+// series lacks. SUM/AVG/MIN/MAX of an array [a, b] is a series: at each timestamp, over the
+// series that have a point there; of one series it is a number, over all its points. Any other
+// function (SEARCH, METRICS, IF, RATE, ...) and FILL's REPEAT/LINEAR are refused as "not supported
+// by the sandbox".
 //
 // Thread-safe: immutable after parsing; evaluation is pure.
 
