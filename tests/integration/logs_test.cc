@@ -165,7 +165,9 @@ TEST_F(LogsTest, LogsDerivedAndMixedMetricsPublishExactlyTheExpectedPoints) {
     EXPECT_EQ(p["value"].get<double>(), 100 * slow / *requests) << t;
   }
   EXPECT_EQ(share.size(), static_cast<size_t>((share.back()["timestamp"].get<int64_t>() -
-                                               share.front()["timestamp"].get<int64_t>()) / 60 + 1));
+                                               share.front()["timestamp"].get<int64_t>()) /
+                                                  60 +
+                                              1));
 
   // Polling is a handful of GetQueryResults per query, not hundreds.
   nlohmann::json stats = sandbox.Get("/_sandbox/stats");
@@ -196,9 +198,8 @@ TEST_F(LogsTest, AFailingQueryIsAClearErrorAndOtherMetricsStillPublish) {
 
 TEST_F(LogsTest, AQueryThatTimesOutIsStoppedAndNamed) {
   Sandbox sandbox({"--logs-query-latency", "10s"});
-  ProcessResult r =
-      Once(sandbox, LogsConfig(std::string(kDemoLatencyMetric) + kRequestsMetric,
-                               "  logs: { query_timeout: 2s }\n"));
+  ProcessResult r = Once(sandbox, LogsConfig(std::string(kDemoLatencyMetric) + kRequestsMetric,
+                                             "  logs: { query_timeout: 2s }\n"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("api-latency"));
   EXPECT_THAT(r.err, HasSubstr("DeadlineExceeded"));
@@ -211,7 +212,8 @@ TEST_F(LogsTest, TheConcurrentQueryLimitIsWaitedOutNotFatal) {
   std::string metrics;
   for (int i = 0; i < 3; ++i) {
     metrics += "  - name: latency-" + std::to_string(i) + "\n    statuspage_metric_id: \"lat" +
-               std::to_string(i) + "\"\n    logs_insights:\n      log_groups: [\"/ecs/demo-api\"]\n" +
+               std::to_string(i) +
+               "\"\n    logs_insights:\n      log_groups: [\"/ecs/demo-api\"]\n" +
                "      query: \"filter elapsed > " + std::to_string(i) +
                " | stats avg(elapsed) as value by bin(1m) as t\"\n      value_field: value\n"
                "      time_field: t\n";

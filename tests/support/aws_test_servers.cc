@@ -255,6 +255,7 @@ ImdsServer::ImdsServer(const Clock& clock, ImdsServerOptions options)
             o.issue_expired ? clock_.Now() - Seconds(3600) : clock_.Now() + o.lifetime;
         IssuedCredentials c = MakeCredentials("IMDS", ++serial_, expiration);
         last_issued_ = c;
+        NotifyIssued(c);
         res.set_content(
             CredentialsJson(c, "Token",
                             "\"Code\":\"" + JsonEscape(o.code) + "\",\"LastUpdated\":\"" +
@@ -329,6 +330,7 @@ ContainerCredentialsServer::ContainerCredentialsServer(const Clock& clock,
     }
     IssuedCredentials c = MakeCredentials("ECS", ++serial_, clock_.Now() + options_.lifetime);
     last_issued_ = c;
+    NotifyIssued(c);
     res.set_content(CredentialsJson(c, "Token"), "application/json");
   });
 }
@@ -486,6 +488,7 @@ StsServer::StsServer(const Clock& clock, StsServerOptions options)
     }
     IssuedCredentials c = MakeCredentials("STS", ++serial_, clock_.Now() + lifetime);
     issued_[c.access_key_id] = c;
+    NotifyIssued(c);
     calls_.push_back(call);
     const std::string& action = call.action;
     res.set_content("<" + action +

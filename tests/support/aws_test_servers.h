@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,13 +64,22 @@ class LoopbackHttpServer {
   // "http://127.0.0.1:<port>".
   std::string url() const;
 
+  // Called with every credential the server hands out, before the response is sent (the
+  // end-to-end tests register them with the sandbox, whose CloudWatch then accepts them).
+  // Set before Start().
+  void set_on_issue(std::function<void(const IssuedCredentials&)> f) { on_issue_ = std::move(f); }
+
  protected:
+  void NotifyIssued(const IssuedCredentials& c) {
+    if (on_issue_) on_issue_(c);
+  }
   httplib::Server& server() { return *server_; }
   // Sleeps for `d`, returning early once Stop() has begun.
   void InterruptibleSleep(Millis d);
 
  private:
   std::unique_ptr<httplib::Server> server_;
+  std::function<void(const IssuedCredentials&)> on_issue_;
   std::thread thread_;
   int port_ = 0;
   std::mutex stop_mu_;

@@ -217,13 +217,15 @@ void ControlApi::Handle(const httplib::Request& request, httplib::Response& resp
     PutLogEvents(request, response);
   } else if (route("/_sandbox/statuspage/metrics", "POST")) {
     RegisterMetrics(request, response);
+  } else if (route("/_sandbox/credentials", "POST")) {
+    RegisterCredentials(request, response);
   } else if (route("/_sandbox/reset", "POST")) {
     Reset(response);
   } else if (path == "/_sandbox/health" || path == "/_sandbox/points" ||
              path == "/_sandbox/requests" || path == "/_sandbox/stats" ||
              path == "/_sandbox/faults" || path == "/_sandbox/cloudwatch/data" ||
              path == "/_sandbox/logs/events" || path == "/_sandbox/statuspage/metrics" ||
-             path == "/_sandbox/reset") {
+             path == "/_sandbox/reset" || path == "/_sandbox/credentials") {
     WriteMessage(response, 405, "Method not allowed");
   } else {
     WriteMessage(response, 404, "Unknown control endpoint " + path);
@@ -348,6 +350,27 @@ void ControlApi::RegisterMetrics(const httplib::Request& request, httplib::Respo
   }
   t_.statuspage.Register(list, t_.clock.Now());
   WriteJson(response, 200, {{"registered", list}});
+}
+
+void ControlApi::RegisterCredentials(const httplib::Request& request, httplib::Response& response) {
+  std::optional<json> body = ParseBody(request, response);
+  if (!body) return;
+  const json& b = *body;
+  if (!b.is_object() || !b.contains("access_key_id") || !b["access_key_id"].is_string() ||
+      !b.contains("secret_access_key") || !b["secret_access_key"].is_string() ||
+      !b.contains("session_token") || !b["session_token"].is_string() ||
+      !b.contains("expiration") || !b["expiration"].is_number_integer()) {
+    WriteMessage(response, 400,
+                 "expected {\"access_key_id\", \"secret_access_key\", \"session_token\" (strings), "
+                 "\"expiration\" (epoch seconds)}");
+    return;
+  }
+  std::string id = b["access_key_id"].get<std::string>();
+  t_.credentials.Add(id,
+                     TemporaryCredentials::Entry{b["secret_access_key"].get<std::string>(),
+                                                 b["session_token"].get<std::string>(),
+                                                 FromUnixSeconds(b["expiration"].get<int64_t>())});
+  WriteJson(response, 200, {{"registered", id}});
 }
 
 void ControlApi::Reset(httplib::Response& response) {

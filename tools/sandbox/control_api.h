@@ -23,6 +23,11 @@
 //                                            adds events to the group, creating it
 //                                                                        -> {"stored":N}
 //   POST   /_sandbox/statuspage/metrics     {"ids":[...]}               -> {"registered":[...]}
+//   POST   /_sandbox/credentials            {"access_key_id","secret_access_key","session_token",
+//                                            "expiration":<epoch s>} temporary credentials the
+//                                            CloudWatch and Logs emulators then accept
+//                                            (what an STS/IMDS/container endpoint issued)
+//                                                                        -> {"registered":"<id>"}
 //   POST   /_sandbox/reset                  clears Statuspage metrics and points, CloudWatch puts,
 //                                            put log events and groups, Logs Insights queries,
 //                                            the request log, counters, faults and rate-limit
@@ -44,6 +49,7 @@
 #include "rate_limiter.h"
 #include "request_log.h"
 #include "statuspage_store.h"
+#include "temporary_credentials.h"
 
 namespace statusbridge::sandbox {
 
@@ -60,6 +66,7 @@ struct ControlTargets {
   const Clock& clock;
   std::string page_id;
   std::string region;
+  TemporaryCredentials& credentials;
 };
 
 class ControlApi {
@@ -74,6 +81,7 @@ class ControlApi {
   void RegisterMetrics(const httplib::Request& request, httplib::Response& response);
   void QueueFault(const httplib::Request& request, httplib::Response& response);
   void Reset(httplib::Response& response);
+  void RegisterCredentials(const httplib::Request& request, httplib::Response& response);
 
   ControlTargets t_;
 };

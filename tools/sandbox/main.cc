@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
   app.add_option("--secret-access-key", options.secret_access_key,
                  "AWS secret access key signatures are checked with")
       ->capture_default_str();
+  app.add_option("--also-region", options.extra_regions,
+                 "Another region signatures may be scoped to (repeatable; one sandbox then stands "
+                 "in for several regional endpoints)");
   app.add_option("--region", options.region, "AWS region of the signing scope")
       ->capture_default_str();
   app.add_option("--api-key", options.api_key, "Statuspage API key accepted")

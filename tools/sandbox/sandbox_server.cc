@@ -58,20 +58,22 @@ class SandboxServer::Impl {
         statuspage_store_(options_.strict_metrics),
         limiter_(clock, options_.rate_limit, options_.rate_window),
         cloudwatch_(CloudWatchConfig{SigV4Config{options_.access_key_id, options_.secret_access_key,
-                                                 options_.region},
+                                                 options_.region, "monitoring", Seconds(15 * 60),
+                                                 options_.extra_regions, &temporary_},
                                      options_.max_datapoints_per_page},
                     cloudwatch_data_, stats_, clock),
         logs_service_(
             LogsConfig{options_.region, options_.logs_query_latency, options_.logs_max_concurrent},
             logs_data_, stats_, clock),
-        logs_(SigV4Config{options_.access_key_id, options_.secret_access_key, options_.region},
+        logs_(SigV4Config{options_.access_key_id, options_.secret_access_key, options_.region,
+                          "logs", Seconds(15 * 60), options_.extra_regions, &temporary_},
               logs_service_, stats_, clock),
         statuspage_(
             StatuspageConfig{options_.api_key, options_.page_id, options_.rate_limit_status},
             statuspage_store_, limiter_, stats_, clock),
         control_(ControlTargets{cloudwatch_data_, logs_data_, logs_service_, statuspage_store_,
                                 faults_, log_, stats_, limiter_, clock, options_.page_id,
-                                options_.region}) {}
+                                options_.region, temporary_}) {}
 
   Status Start();
   void Stop();
@@ -89,6 +91,7 @@ class SandboxServer::Impl {
 
   const SandboxOptions options_;
   const Clock& clock_;
+  TemporaryCredentials temporary_;  // before the emulators, which keep its address
   SandboxStats stats_;
   RequestLog log_;
   CloudWatchData cloudwatch_data_;

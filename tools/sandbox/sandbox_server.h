@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -29,6 +30,7 @@ struct SandboxOptions {
   std::string access_key_id = "AKIDSANDBOX";
   std::string secret_access_key = "SANDBOXSECRET";
   std::string region = "us-east-1";
+  std::vector<std::string> extra_regions;  // --also-region: more regions the signatures may use
   std::string api_key = "sandbox-key";
   std::string page_id = "sandboxpage";
   int rate_limit = 60;  // Statuspage requests per key per rate_window; <= 0 disables

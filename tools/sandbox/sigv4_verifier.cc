@@ -1,5 +1,6 @@
 #include "sigv4_verifier.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <vector>
@@ -141,9 +142,23 @@ std::optional<AwsErrorReply> VerifySigV4(const http::HttpRequest& request,
                      "keyid/date/region/service/term, got '" +
                          auth->credential + "'");
   }
+  // The signing key: the configured long-term key, or registered temporary credentials whose
+  // session token the request carries (signed) and which have not expired.
+  std::string secret = config.secret_access_key;
+  std::string session_token;
   if (scope[0] != config.access_key_id) {
-    return Forbidden("UnrecognizedClientException",
-                     "The security token included in the request is invalid.");
+    std::optional<TemporaryCredentials::Entry> temporary =
+        config.temporary != nullptr ? config.temporary->Find(std::string(scope[0])) : std::nullopt;
+    if (!temporary ||
+        http::FindHeader(request.headers, "x-amz-security-token") != temporary->session_token) {
+      return Forbidden("UnrecognizedClientException",
+                       "The security token included in the request is invalid.");
+    }
+    if (now >= temporary->expiration) {
+      return Forbidden("ExpiredToken", "The security token included in the request is expired");
+    }
+    secret = temporary->secret_access_key;
+    session_token = temporary->session_token;
   }
 
   bool signs_host = false;
@@ -159,6 +174,11 @@ std::optional<AwsErrorReply> VerifySigV4(const http::HttpRequest& request,
   if (!signs_date) {
     return Forbidden("IncompleteSignature",
                      "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  if (!session_token.empty() &&
+      auth->signed_headers.find("x-amz-security-token") == std::string::npos) {
+    return Forbidden("IncompleteSignature",
+                     "'X-Amz-Security-Token' must be a 'SignedHeader' with temporary credentials.");
   }
 
   std::string_view amz_date = http::FindHeader(request.headers, "x-amz-date");
@@ -188,7 +208,10 @@ std::optional<AwsErrorReply> VerifySigV4(const http::HttpRequest& request,
                          std::string(scope[1]) + "' != '" + std::string(amz_date.substr(0, 8)) +
                          "', from '" + std::string(amz_date) + "'.");
   }
-  if (scope[2] != config.region) {
+  const bool known_region = scope[2] == config.region ||
+                            std::find(config.extra_regions.begin(), config.extra_regions.end(),
+                                      scope[2]) != config.extra_regions.end();
+  if (!known_region) {
     return Forbidden(
         "SignatureDoesNotMatch",
         "Credential should be scoped to a valid region, not '" + std::string(scope[2]) + "'. ");
@@ -198,11 +221,10 @@ std::optional<AwsErrorReply> VerifySigV4(const http::HttpRequest& request,
                      "Credential should be scoped to correct service: '" + config.service + "'. ");
   }
 
-  aws::SigningScope signing_scope{config.region, config.service};
+  aws::SigningScope signing_scope{std::string(scope[2]), config.service};
   std::string canonical = aws::CanonicalRequest(request, auth->signed_headers);
   std::string string_to_sign = aws::StringToSign(canonical, *signed_at, signing_scope);
-  std::string expected =
-      aws::Signature(config.secret_access_key, string_to_sign, *signed_at, signing_scope);
+  std::string expected = aws::Signature(secret, string_to_sign, *signed_at, signing_scope);
   if (!ConstantTimeEquals(expected, auth->signature)) {
     return Forbidden("SignatureDoesNotMatch",
                      "The request signature we calculated does not match the signature you "

@@ -23,10 +23,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aws_error_reply.h"
 #include "core/time.h"
 #include "http/http_client.h"
+#include "temporary_credentials.h"
 
 namespace statusbridge::sandbox {
 
@@ -36,6 +38,8 @@ struct SigV4Config {
   std::string region;
   std::string service = "monitoring";
   Seconds max_skew{15 * 60};
+  std::vector<std::string> extra_regions;           // also accepted as the scope's region
+  const TemporaryCredentials* temporary = nullptr;  // also accepted keys (with session tokens)
 };
 
 // `request` is the request as received: method, url "http://<Host header><path>[?<raw query>]"
