@@ -311,6 +311,22 @@ TEST_F(LogsTest, ArnsAndSeveralGroupsAreScannedTogether) {
   EXPECT_EQ(results["statistics"]["logGroupsScanned"], 2.0);
 }
 
+TEST_F(LogsTest, ArnsMayNameAnyRegionTheSandboxStandsIn) {
+  SandboxOptions options = QuietOptions();
+  options.logs_query_latency = Millis(0);
+  options.extra_regions = {"eu-west-1"};
+  StartSandbox(options);
+  PutFiveEvents();
+  json body = StartBody("stats count(*) as n");
+  body.erase("logGroupName");
+  body["logGroupIdentifiers"] =
+      json::array({"arn:aws:logs:eu-west-1:123456789012:log-group:/test/app"});
+  EXPECT_EQ(Rows(RunQuery(body))[0]["n"], "5");
+  body["logGroupIdentifiers"] =
+      json::array({"arn:aws:logs:eu-west-1:210987654321:log-group:/test/app"});
+  ExpectLogsError(Logs("StartQuery", body), 400, "ResourceNotFoundException", "210987654321");
+}
+
 TEST_F(LogsTest, EventsPutLaterAreSeenByLaterQueriesOnly) {
   StartWithLatency(Millis(1500));
   PutFiveEvents();

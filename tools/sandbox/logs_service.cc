@@ -88,7 +88,7 @@ bool IsLogGroupName(std::string_view name) {
 // Errors: InvalidParameterException for malformed values, ResourceNotFoundException for an ARN of
 // another region or account.
 std::optional<AwsErrorReply> ResolveGroup(const std::string& entry, const std::string& where,
-                                          const std::string& region, std::string& name) {
+                                          const LogsConfig& config, std::string& name) {
   if (entry.rfind("arn:", 0) != 0) {
     if (!IsLogGroupName(entry)) {
       return Constraint("'" + entry + "'", where,
@@ -117,7 +117,10 @@ std::optional<AwsErrorReply> ResolveGroup(const std::string& entry, const std::s
       !IsLogGroupName(parts[6])) {
     return Invalid("The log group identifier " + entry + " is not a valid log group ARN.");
   }
-  if (parts[3] != region || parts[4] != kSandboxAccountId) {
+  const bool served_region = parts[3] == config.region ||
+                             std::find(config.extra_regions.begin(), config.extra_regions.end(),
+                                       parts[3]) != config.extra_regions.end();
+  if (!served_region || parts[4] != kSandboxAccountId) {
     return Error("ResourceNotFoundException", "Log group '" + parts[6] +
                                                   "' does not exist for account ID '" + parts[4] +
                                                   "' in region '" + parts[3] + "'.");
@@ -126,7 +129,7 @@ std::optional<AwsErrorReply> ResolveGroup(const std::string& entry, const std::s
   return std::nullopt;
 }
 
-std::optional<AwsErrorReply> ParseGroups(const json& body, const std::string& region,
+std::optional<AwsErrorReply> ParseGroups(const json& body, const LogsConfig& config,
                                          std::vector<std::string>& groups) {
   const json* single = Member(body, "logGroupName");
   const json* names = Member(body, "logGroupNames");
@@ -167,7 +170,7 @@ std::optional<AwsErrorReply> ParseGroups(const json& body, const std::string& re
   }
   for (const auto& [value, where] : entries) {
     std::string name;
-    if (auto error = ResolveGroup(value, where, region, name)) {
+    if (auto error = ResolveGroup(value, where, config, name)) {
       return error;
     }
     if (std::find(groups.begin(), groups.end(), name) == groups.end()) {
@@ -316,7 +319,7 @@ LogsOutcome LogsService::StartQuery(std::string_view text) {
     return Fail(*error);
   }
   std::vector<std::string> groups;
-  if (auto error = ParseGroups(body, config_.region, groups)) {
+  if (auto error = ParseGroups(body, config_, groups)) {
     return Fail(*error);
   }
   int64_t start_time = 0;
@@ -394,6 +397,17 @@ LogsOutcome LogsService::StartQuery(std::string_view text) {
     }
     ++starting_;
   }
+  // Gives the slot back if the scan throws (a regex can, on a pathological input).
+  struct SlotRelease {
+    LogsService* service;
+    bool released = false;
+    ~SlotRelease() {
+      if (!released) {
+        std::lock_guard<std::mutex> lock(service->mu_);
+        --service->starting_;
+      }
+    }
+  } slot{this};
   // Scan outside the lock: other queries are polled meanwhile.
   LogsQueryRun run(program, limit);
   std::vector<std::string> log_ids;
@@ -411,7 +425,8 @@ LogsOutcome LogsService::StartQuery(std::string_view text) {
   stats_.logs_bytes_scanned += query->output.bytes_scanned;
 
   std::lock_guard<std::mutex> lock(mu_);
-  --starting_;
+  --starting_;  // the query itself counts from here on
+  slot.released = true;
   query->id = NextQueryId();
   const std::string id = query->id;
   order_.push_back(id);

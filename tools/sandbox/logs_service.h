@@ -10,7 +10,8 @@
 //   name not 1..512 of [.-_/#A-Za-z0-9], an ARN that is malformed or ends in '*', startTime or
 //   endTime missing or negative, endTime < startTime, queryString missing or longer than 10,000,
 //   limit not 1..10,000, queryLanguage other than CWLI               InvalidParameterException
-//   a group that does not exist (an ARN of another region/account)   ResourceNotFoundException
+//   a group that does not exist (an ARN of another account, or of a
+//   region other than `region` and `extra_regions`)                  ResourceNotFoundException
 //   the query does not compile (logs_query.h)                        MalformedQueryException,
 //                                                                    with queryCompileError
 //   max_concurrent queries already Scheduled or Running              LimitExceededException
@@ -54,9 +55,10 @@
 namespace statusbridge::sandbox {
 
 struct LogsConfig {
-  std::string region = "us-east-1";  // ARNs must name it
-  Millis query_latency{1500};        // >= 0
-  int max_concurrent = 10;           // >= 1
+  std::string region = "us-east-1";  // ARNs must name it or one of extra_regions
+  std::vector<std::string> extra_regions;
+  Millis query_latency{1500};  // >= 0
+  int max_concurrent = 10;     // >= 1
 };
 
 struct LogsOutcome {

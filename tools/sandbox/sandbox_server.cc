@@ -62,9 +62,9 @@ class SandboxServer::Impl {
                                                  options_.extra_regions, &temporary_},
                                      options_.max_datapoints_per_page},
                     cloudwatch_data_, stats_, clock),
-        logs_service_(
-            LogsConfig{options_.region, options_.logs_query_latency, options_.logs_max_concurrent},
-            logs_data_, stats_, clock),
+        logs_service_(LogsConfig{options_.region, options_.extra_regions,
+                                 options_.logs_query_latency, options_.logs_max_concurrent},
+                      logs_data_, stats_, clock),
         logs_(SigV4Config{options_.access_key_id, options_.secret_access_key, options_.region,
                           "logs", Seconds(15 * 60), options_.extra_regions, &temporary_},
               logs_service_, stats_, clock),
