@@ -1348,8 +1348,6 @@ std::shared_ptr<const LogsQueryProgram> CompileLogsQuery(std::string_view text,
   return program;
 }
 
-bool HasStats(const LogsQueryProgram& program) { return program.has_stats; }
-
 LogsQueryRun::LogsQueryRun(std::shared_ptr<const LogsQueryProgram> program, int default_limit)
     : impl_(std::make_unique<Impl>(std::move(program), default_limit)) {}
 

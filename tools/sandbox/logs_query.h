@@ -91,9 +91,6 @@ class LogsQueryProgram;
 std::shared_ptr<const LogsQueryProgram> CompileLogsQuery(std::string_view text,
                                                          LogsQueryError& error);
 
-// True when the program has a stats command (its rows carry no @ptr).
-bool HasStats(const LogsQueryProgram& program);
-
 struct LogsResultField {
   std::string field;
   std::string value;
