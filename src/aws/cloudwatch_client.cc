@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "aws/aws_error.h"
+#include "aws/aws_json.h"
 #include "aws/sigv4.h"
 
 namespace statusbridge::aws {
@@ -287,38 +288,12 @@ struct ParsedPage {
   std::optional<std::string> next_token;
 };
 
-Status Malformed(const std::string& what) {
-  return Status::Internal(std::string(kOperation) + ": malformed response: " + what);
-}
+Status Malformed(const std::string& what) { return json_util::Malformed(kOperation, what); }
 
 std::string Quoted(std::string_view s) { return "\"" + http::Snippet(s, 100) + "\""; }
 
-// "an array", "a string", "null", ... for error messages.
-std::string Kind(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    default:
-      return "a number";
-  }
-}
-
-// A member that is absent or null reads as nullptr (AWS JSON treats null as absent).
-const json* Member(const json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) {
-    return nullptr;
-  }
-  return &*it;
-}
+using json_util::Kind;
+using json_util::Member;
 
 // Reads epoch seconds (an integer, or a float whose fraction is truncated) into `out`. Returns
 // what is wrong with `v`, or "" when it is fine; called per datapoint, so nothing is built on
@@ -469,17 +444,7 @@ Result<ParsedResult> ParseResult(const json& r, size_t position,
 
 Result<ParsedPage> ParsePageUnchecked(std::string_view body,
                                       const std::unordered_map<std::string, size_t>& ids) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return Malformed("empty body");
-  }
-  // Without exceptions; nlohmann parses and destroys iteratively, so deep nesting is safe.
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    return Malformed("not JSON: " + http::Snippet(body, 120));
-  }
-  if (!doc.is_object()) {
-    return Malformed("expected a JSON object, got " + Kind(doc) + ": " + http::Snippet(body, 120));
-  }
+  SB_ASSIGN_OR_RETURN(json doc, json_util::ParseObject(body, kOperation));
   ParsedPage page;
   const json* results = Member(doc, "MetricDataResults");
   if (results == nullptr) {

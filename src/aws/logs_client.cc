@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "aws/aws_error.h"
+#include "aws/aws_json.h"
 #include "aws/sigv4.h"
 
 namespace statusbridge::aws {
@@ -151,51 +152,10 @@ Result<std::string> QueryIdBody(const std::string& query_id, const std::string* 
 
 // ---- Responses ----
 
-Status Malformed(std::string_view operation, const std::string& what) {
-  return Status::Internal(std::string(operation) + ": malformed response: " + what);
-}
-
-std::string Kind(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    default:
-      return "a number";
-  }
-}
-
-// A member that is absent or null reads as nullptr (AWS JSON treats null as absent).
-const json* Member(const json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) {
-    return nullptr;
-  }
-  return &*it;
-}
-
-Result<json> ParseObject(std::string_view body, std::string_view operation) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return Malformed(operation, "empty body");
-  }
-  // Without exceptions; nlohmann parses and destroys iteratively, so deep nesting is safe.
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    return Malformed(operation, "not JSON: " + http::Snippet(body, 120));
-  }
-  if (!doc.is_object()) {
-    return Malformed(operation,
-                     "expected a JSON object, got " + Kind(doc) + ": " + http::Snippet(body, 120));
-  }
-  return doc;
-}
+using json_util::Kind;
+using json_util::Malformed;
+using json_util::Member;
+using json_util::ParseObject;
 
 Result<std::string> ParseQueryId(std::string_view body) {
   SB_ASSIGN_OR_RETURN(json doc, ParseObject(body, kStartQuery));
