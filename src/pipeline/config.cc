@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -21,6 +19,7 @@
 #include "aws/logs_client.h"
 #include "http/http_client.h"
 #include "pipeline/expression.h"
+#include "pipeline/yaml_tree.h"
 
 namespace statusbridge::pipeline {
 namespace {
@@ -53,17 +52,18 @@ std::string Child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
+std::string Describe(const YamlNode& node) {
+  switch (node.type()) {
+    case YamlNode::Type::kMap:
       return "a map";
-    case YAML::NodeType::Sequence:
+    case YamlNode::Type::kSequence:
       return "a list";
-    case YAML::NodeType::Scalar:
+    case YamlNode::Type::kScalar:
       return "a single value";
-    default:
-      return "nothing";
+    case YamlNode::Type::kNull:
+      break;
   }
+  return "nothing";
 }
 
 std::string Lower(std::string_view s) {
@@ -594,7 +594,7 @@ bool IsMetricId(std::string_view id) {
 
 struct Field {
   std::string path;
-  YAML::Node node;
+  YamlNode node;
 };
 
 // A YAML map checked for plain, unique keys (and, for a section, only known ones). Null reads as
@@ -610,7 +610,7 @@ class MapView {
   }
 
   const std::string& path() const { return path_; }
-  const std::vector<std::pair<std::string, YAML::Node>>& entries() const { return entries_; }
+  const std::vector<std::pair<std::string, YamlNode>>& entries() const { return entries_; }
 
   std::optional<Field> Get(std::string_view key) const {
     for (const auto& [k, v] : entries_) {
@@ -633,11 +633,12 @@ class MapView {
       return Error(field.path, "expected a map, got " + Describe(field.node));
     }
     std::set<std::string> seen;
-    for (const auto& item : field.node) {
-      if (!item.first.IsScalar()) {
-        return Error(field.path, "keys must be plain names, got " + Describe(item.first));
+    for (size_t i = 0; i < field.node.size(); ++i) {
+      YamlNode key_node = field.node.key(i);
+      if (!key_node.IsScalar()) {
+        return Error(field.path, "keys must be plain names, got " + Describe(key_node));
       }
-      const std::string& key = item.first.Scalar();
+      std::string key(key_node.scalar());
       if (!seen.insert(key).second) {
         return Error(Child(field.path, key), "duplicate key");
       }
@@ -650,13 +651,13 @@ class MapView {
         }
         return Error(Child(field.path, key), "unknown key (" + hint + ")");
       }
-      view.entries_.emplace_back(key, item.second);
+      view.entries_.emplace_back(std::move(key), field.node.value(i));
     }
     return view;
   }
 
   std::string path_;
-  std::vector<std::pair<std::string, YAML::Node>> entries_;
+  std::vector<std::pair<std::string, YamlNode>> entries_;
 };
 
 // The keys of `candidates` that `map` has, in the order of `candidates`.
@@ -726,7 +727,7 @@ class ConfigReader {
   ConfigReader(const EnvLookup& env, std::string base_dir)
       : env_(env), base_dir_(std::move(base_dir)) {}
 
-  Result<Config> Read(const YAML::Node& root);
+  Result<Config> Read(const YamlNode& root);
 
  private:
   // A scalar's text after ${VAR} expansion. `what` names the expected type in messages.
@@ -737,7 +738,7 @@ class ConfigReader {
     if (!f.node.IsScalar()) {
       return Error(f.path, "expected " + std::string(what) + ", got " + Describe(f.node));
     }
-    auto expanded = ExpandEnv(f.node.Scalar(), env_);
+    auto expanded = ExpandEnv(f.node.scalar(), env_);
     if (!expanded.ok()) {
       return Error(f.path, expanded.status().message());
     }
@@ -833,7 +834,7 @@ class ConfigReader {
   std::string base_dir_;
 };
 
-Result<Config> ConfigReader::Read(const YAML::Node& root) {
+Result<Config> ConfigReader::Read(const YamlNode& root) {
   if (root.IsNull()) {
     return Error("config", "empty document (expected the statuspage and metrics sections)");
   }
@@ -1129,9 +1130,11 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, const Aw
   // The label "metrics[1] (api-reliability)" names the metric in every later message, as soon
   // as its name is readable.
   std::string path = f.path;
-  for (const auto& item : f.node) {
-    if (item.first.IsScalar() && item.first.Scalar() == "name" && item.second.IsScalar()) {
-      auto expanded = ExpandEnv(item.second.Scalar(), env_);
+  for (size_t i = 0; i < f.node.size(); ++i) {
+    YamlNode key = f.node.key(i);
+    YamlNode value = f.node.value(i);
+    if (key.IsScalar() && key.scalar() == "name" && value.IsScalar()) {
+      auto expanded = ExpandEnv(value.scalar(), env_);
       if (expanded.ok() && !expanded->empty()) {
         path += " (" + *expanded + ")";
       }
@@ -1547,43 +1550,21 @@ Status ConfigReader::ReadNoData(const Field& f, NoDataPolicy* out) const {
   return Status::Ok();
 }
 
-// yaml-cpp throws; this is where that stops.
-Result<YAML::Node> LoadYaml(std::string_view text) {
-  // yaml-cpp stops reading at a NUL and would call the rest an empty document.
-  if (text.find('\0') != std::string_view::npos) {
-    return Error("config", "contains a NUL byte (is it a text file?)");
+// The config's words for YamlTree's errors.
+Result<YamlTree> LoadYaml(std::string_view text) {
+  auto tree = YamlTree::Parse(text);
+  if (!tree.ok()) {
+    return Error("config", tree.status().message());
   }
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::DeepRecursion& e) {
-    return Error("config", "invalid YAML: nested more than " + std::to_string(e.depth() - 1) +
-                               " levels deep");
-  } catch (const YAML::Exception& e) {
-    std::string where;
-    if (!e.mark.is_null()) {
-      where = " at line " + std::to_string(e.mark.line + 1) + ", column " +
-              std::to_string(e.mark.column + 1);
-    }
-    return Error("config", "invalid YAML" + where + ": " + e.msg);
-  }
-  if (docs.size() > 1) {
-    return Error("config", "expected one YAML document, found " + std::to_string(docs.size()));
-  }
-  return docs.empty() ? YAML::Node() : docs[0];
+  return tree;
 }
 
 }  // namespace
 
 Result<Config> ParseConfig(std::string_view yaml_text, const EnvLookup& env,
                            const std::string& base_dir) {
-  SB_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml_text));
-  try {
-    return ConfigReader(env, base_dir).Read(root);
-  } catch (const YAML::Exception& e) {
-    // Reading an already loaded tree should not throw; if it does, it is still the config.
-    return Error("config", std::string("unreadable: ") + e.what());
-  }
+  SB_ASSIGN_OR_RETURN(YamlTree tree, LoadYaml(yaml_text));
+  return ConfigReader(env, base_dir).Read(tree.root());
 }
 
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
