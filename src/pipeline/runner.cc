@@ -56,7 +56,7 @@ void Runner::CollectAndEnqueue(CycleReport& report) {
   std::vector<MetricResult> results =
       collector_.Collect(report.now, Memory(report), &report.collect);
 
-  std::vector<PendingPoint> points;
+  std::vector<StateStore::SeriesRef> series;
   std::vector<StateStore::WatermarkUpdate> marks;
   report.metrics = static_cast<int>(results.size());
   Seconds longest_keep{0};
@@ -69,8 +69,7 @@ void Runner::CollectAndEnqueue(CycleReport& report) {
       continue;
     }
     report.points_computed += static_cast<int>(r.points.size());
-    for (const statuspage::Point& p : r.points)
-      points.push_back({m.statuspage_metric_id, p.timestamp, p.value});
+    if (!r.points.empty()) series.push_back({m.statuspage_metric_id, r.points});
     if (!r.window.empty()) {
       // The whole window was read and computed: the watermark moves to its last bucket even if
       // that bucket had no value (it will not be looked at again outside lookback).
@@ -79,7 +78,7 @@ void Runner::CollectAndEnqueue(CycleReport& report) {
       marks.push_back({m.name, w});
     }
   }
-  Result<int> enqueued = store_.Enqueue(points, marks, report.now);
+  Result<int> enqueued = store_.Enqueue(series, marks, report.now);
   if (!enqueued.ok()) {
     report.errors.push_back("cannot store points: " + enqueued.status().ToString());
     report.status = enqueued.status();

@@ -147,8 +147,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
     if (rc != SQLITE_DONE) return db->Error("cannot read the schema", rc);
   }
   // A bounded page cache keeps memory flat however large the outbox grows.
-  SB_RETURN_IF_ERROR(db->Exec(("PRAGMA cache_size = -" + std::to_string(kStatePageCacheKiB)).c_str(),
-                              "cannot set the page cache size"));
+  SB_RETURN_IF_ERROR(
+      db->Exec(("PRAGMA cache_size = -" + std::to_string(kStatePageCacheKiB)).c_str(),
+               "cannot set the page cache size"));
   if (path != ":memory:" && !path.empty()) {
     // WAL: readers never block the writer, and a crash mid-transaction rolls back on next open.
     SB_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL", "cannot enable WAL"));
@@ -198,6 +199,33 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path) {
 
 Result<int> StateStore::Enqueue(const std::vector<PendingPoint>& points,
                                 const std::vector<WatermarkUpdate>& watermarks, SystemTime now) {
+  return EnqueueEach(
+      [&](const auto& visit) -> Status {
+        for (const PendingPoint& p : points)
+          SB_RETURN_IF_ERROR(visit(p.metric_id, p.bucket, p.value));
+        return Status::Ok();
+      },
+      watermarks, now);
+}
+
+Result<int> StateStore::Enqueue(const std::vector<SeriesRef>& series,
+                                const std::vector<WatermarkUpdate>& watermarks, SystemTime now) {
+  return EnqueueEach(
+      [&](const auto& visit) -> Status {
+        for (const SeriesRef& s : series) {
+          for (const statuspage::Point& p : s.points) {
+            SB_RETURN_IF_ERROR(visit(s.metric_id, p.timestamp, p.value));
+          }
+        }
+        return Status::Ok();
+      },
+      watermarks, now);
+}
+
+template <typename ForEach>
+Result<int> StateStore::EnqueueEach(const ForEach& for_each,
+                                    const std::vector<WatermarkUpdate>& watermarks,
+                                    SystemTime now) {
   int enqueued = 0;
   Status s = InTransaction(*db_, "cannot enqueue points", [&]() -> Status {
     Stmt published(db_->conn, "SELECT value FROM published WHERE metric_id = ?1 AND ts = ?2");
@@ -213,29 +241,31 @@ Result<int> StateStore::Enqueue(const std::vector<PendingPoint>& points,
     for (Stmt* st : {&published, &upsert, &drop_pending, &mark}) {
       if (st->prepare_rc() != SQLITE_OK) return db_->Error("cannot prepare", st->prepare_rc());
     }
-    for (const PendingPoint& p : points) {
+    auto visit = [&](const std::string& metric_id, SystemTime bucket, double value) -> Status {
       published.Reset();
-      published.Bind(1, p.metric_id);
-      published.Bind(2, ToUnixSeconds(p.bucket));
+      published.Bind(1, metric_id);
+      published.Bind(2, ToUnixSeconds(bucket));
       int rc = published.Step();
-      if (rc == SQLITE_ROW && sqlite3_column_double(published.get(), 0) == p.value) {
+      if (rc == SQLITE_ROW && sqlite3_column_double(published.get(), 0) == value) {
         // Statuspage already has exactly this value; a different pending one is now stale.
         drop_pending.Reset();
-        drop_pending.Bind(1, p.metric_id);
-        drop_pending.Bind(2, ToUnixSeconds(p.bucket));
+        drop_pending.Bind(1, metric_id);
+        drop_pending.Bind(2, ToUnixSeconds(bucket));
         if (drop_pending.Step() != SQLITE_DONE) return db_->Error("cannot update outbox", rc);
-        continue;
+        return Status::Ok();
       }
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_->Error("cannot read published", rc);
       upsert.Reset();
-      upsert.Bind(1, p.metric_id);
-      upsert.Bind(2, ToUnixSeconds(p.bucket));
-      upsert.Bind(3, p.value);
+      upsert.Bind(1, metric_id);
+      upsert.Bind(2, ToUnixSeconds(bucket));
+      upsert.Bind(3, value);
       upsert.Bind(4, ToUnixSeconds(now));
       rc = upsert.Step();
       if (rc != SQLITE_DONE) return db_->Error("cannot write outbox", rc);
       enqueued += sqlite3_changes(db_->conn) > 0 ? 1 : 0;
-    }
+      return Status::Ok();
+    };
+    SB_RETURN_IF_ERROR(for_each(visit));
     for (const WatermarkUpdate& w : watermarks) {
       mark.Reset();
       mark.Bind(1, w.metric_name);

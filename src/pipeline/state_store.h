@@ -28,6 +28,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "statuspage/statuspage_client.h"
 
 namespace statusbridge::pipeline {
 
@@ -74,6 +75,14 @@ class StateStore {
   Result<int> Enqueue(const std::vector<PendingPoint>& points,
                       const std::vector<WatermarkUpdate>& watermarks, SystemTime now);
 
+  // The same for whole series, read in place (a cycle's points are not copied again).
+  struct SeriesRef {
+    const std::string& metric_id;
+    const std::vector<statuspage::Point>& points;
+  };
+  Result<int> Enqueue(const std::vector<SeriesRef>& series,
+                      const std::vector<WatermarkUpdate>& watermarks, SystemTime now);
+
   // Up to `max` pending points whose next attempt is due at `now`, oldest bucket first (so each
   // metric's points leave in time order, and a large backlog of one metric starves no other).
   Result<std::vector<OutboxItem>> Due(int max, SystemTime now);
@@ -103,6 +112,11 @@ class StateStore {
 
  private:
   StateStore(std::string path, std::unique_ptr<Db> db);
+
+  // Both Enqueue()s: `for_each` calls its argument with (metric id, bucket, value) per point.
+  template <typename ForEach>
+  Result<int> EnqueueEach(const ForEach& for_each, const std::vector<WatermarkUpdate>& watermarks,
+                          SystemTime now);
 
   std::string path_;
   std::unique_ptr<Db> db_;
