@@ -117,13 +117,13 @@ struct MathQueryConfig {
 struct QueryConfig {
   enum class Source { kCloudWatch, kCloudWatchMath, kLogsInsights };
 
-  std::string name;            // an identifier usable in the expression; "value" for `cloudwatch:`
+  std::string name;  // an identifier usable in the expression; "value" for `cloudwatch:`
   Source source = Source::kCloudWatch;
-  aws::MetricStat cloudwatch;  // kCloudWatch; period is the metric's period
-  MathQueryConfig math;        // kCloudWatchMath
+  aws::MetricStat cloudwatch;    // kCloudWatch; period is the metric's period
+  MathQueryConfig math;          // kCloudWatchMath
   LogsInsightsQueryConfig logs;  // kLogsInsights
   MissingPolicy missing;
-  AwsTarget target;            // where it is read (query > metric > aws overrides)
+  AwsTarget target;  // where it is read (query > metric > aws overrides)
 };
 
 struct MetricConfig {
