@@ -30,7 +30,7 @@
 // Usage (cli/ wires the real environment, HTTP client and clock):
 //   http::CurlHttpClient curl;
 //   SystemClock clock;
-//   aws::ChainOptions options{.env = ProcessEnv(), .http = curl, .clock = clock};
+//   aws::ChainOptions options(ProcessEnv(), curl, clock);
 //   options.profile = config.aws.profile;  // may be empty
 //   options.region = region;               // for STS; may be empty
 //   std::unique_ptr<aws::CredentialsProvider> credentials = aws::NewDefaultChain(options);
@@ -40,6 +40,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "aws/credential_process.h"
 #include "aws/credentials.h"
@@ -53,6 +54,9 @@
 namespace statusbridge::aws {
 
 struct ChainOptions {
+  ChainOptions(EnvLookup env_lookup, http::HttpClient& http_client, Clock& clock_source)
+      : env(std::move(env_lookup)), http(http_client), clock(clock_source) {}
+
   // The environment every provider reads (ProcessEnv() in production, MapEnv() in tests).
   EnvLookup env;
   // For STS, the container endpoint and IMDS. Must outlive the providers.

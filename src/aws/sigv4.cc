@@ -50,38 +50,6 @@ std::string CanonicalHeaderValue(std::string_view value) {
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// Decodes %XX escapes; a '%' not followed by two hex digits is kept as a literal '%'.
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
-
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
   size_t start = 0;
@@ -185,8 +153,8 @@ std::string CanonicalQuery(std::string_view query) {
     size_t eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    params.emplace_back(http::UrlEncode(PercentDecode(name)),
-                        http::UrlEncode(PercentDecode(value)));
+    params.emplace_back(http::UrlEncode(http::UrlDecode(name)),
+                        http::UrlEncode(http::UrlDecode(value)));
   }
   std::sort(params.begin(), params.end());
   std::string out;

@@ -49,7 +49,7 @@ Result<std::string> AwsClients::Region(const pipeline::AwsTarget& target) const 
 
 Result<aws::CredentialsProvider*> AwsClients::Credentials(const pipeline::RoleConfig& role) {
   if (base_ == nullptr) {
-    aws::ChainOptions options{.env = env_, .http = http_, .clock = clock_};
+    aws::ChainOptions options(env_, http_, clock_);
     options.profile = aws_.profile;
     options.region = aws_.region;
     base_ = aws::NewDefaultChain(options);

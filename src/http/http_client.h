@@ -68,6 +68,10 @@ Result<Url> ParseUrl(std::string_view url);
 // RFC 3986 percent-encoding of everything except unreserved characters (A-Z a-z 0-9 - . _ ~).
 std::string UrlEncode(std::string_view s);
 
+// Decodes %XX escapes (either case); a '%' not followed by two hex digits stays a literal '%'.
+// With `plus_is_space` (form bodies, application/x-www-form-urlencoded), '+' decodes to ' '.
+std::string UrlDecode(std::string_view s, bool plus_is_space = false);
+
 // Makes a response body fit for an error message: at most `max` bytes (then "..." when something
 // was cut), newlines and tabs as spaces, other control characters and bytes that are not
 // well-formed UTF-8 as "\xNN", never cutting a UTF-8 sequence in half. The result is valid UTF-8.

@@ -78,7 +78,7 @@ class CredentialChainTest : public ::testing::Test {
 
   // Options pointing every service at the loopback servers; IMDS at a refused port unless set.
   ChainOptions Options() {
-    ChainOptions o{.env = MapEnv(env_), .http = curl_, .clock = clock_};
+    ChainOptions o(MapEnv(env_), curl_, clock_);
     o.sts_endpoint = sts_.url();
     o.container.relative_uri_base = container_.url();
     o.imds.endpoint = imds_endpoint_.empty()

@@ -222,3 +222,18 @@ TEST(SnippetTest, BinaryGarbageGivesBoundedValidUtf8) {
 
 }  // namespace
 }  // namespace statusbridge::http
+
+namespace statusbridge::http {
+namespace {
+
+TEST(UrlDecodeTest, DecodesEscapesAndKeepsBrokenOnes) {
+  EXPECT_EQ(UrlDecode("a%20b%2Fc%2fd"), "a b/c/d");
+  EXPECT_EQ(UrlDecode("100%"), "100%");
+  EXPECT_EQ(UrlDecode("%zz%4"), "%zz%4");
+  EXPECT_EQ(UrlDecode("a+b"), "a+b");
+  EXPECT_EQ(UrlDecode("a+b%2B", /*plus_is_space=*/true), "a b+");
+  EXPECT_EQ(UrlDecode(UrlEncode("ünïcode & spaces/~")), "ünïcode & spaces/~");
+}
+
+}  // namespace
+}  // namespace statusbridge::http

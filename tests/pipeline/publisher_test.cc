@@ -120,7 +120,9 @@ TEST_F(PublisherTest, LargeBacklogIsChunkedAndPacedAtTheKeysRate) {
   for (const auto& c : sp_.calls) {
     for (const auto& m : c) {
       for (const auto& p : m.points) {
-        if (last.count(m.metric_id)) EXPECT_GT(p.timestamp, last[m.metric_id]);
+        if (last.count(m.metric_id)) {
+          EXPECT_GT(p.timestamp, last[m.metric_id]);
+        }
         last[m.metric_id] = p.timestamp;
       }
     }

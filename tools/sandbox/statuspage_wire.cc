@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "http/http_client.h"
+
 namespace statusbridge::sandbox {
 namespace {
 
@@ -18,36 +20,6 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 ParsedBody Fail(int status, std::string message) {
   ParsedBody out;
   out.error = WireError{status, std::move(message)};
-  return out;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::string Decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
-               HexDigit(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
   return out;
 }
 
@@ -197,8 +169,9 @@ std::vector<std::pair<std::string, std::string>> ParseForm(std::string_view body
     std::string_view pair = body.substr(start, amp == std::string_view::npos ? amp : amp - start);
     if (!pair.empty()) {
       size_t eq = pair.find('=');
-      out.emplace_back(Decode(pair.substr(0, eq)),
-                       eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1)));
+      out.emplace_back(
+          http::UrlDecode(pair.substr(0, eq), /*plus_is_space=*/true),
+          eq == std::string_view::npos ? "" : http::UrlDecode(pair.substr(eq + 1), true));
     }
     if (amp == std::string_view::npos) {
       break;
