@@ -54,7 +54,8 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
   app->runner_ = std::make_unique<pipeline::Runner>(
       app->config_, *app->collector_, *app->store_, *app->publisher_, *app->statuspage_, clock,
       c.state.stateless() ? pipeline::Runner::WatermarkSource::kStatuspage
-                          : pipeline::Runner::WatermarkSource::kStateStore);
+                          : pipeline::Runner::WatermarkSource::kStateStore,
+      should_stop);
   return app;
 }
 

@@ -6,14 +6,16 @@
 namespace statusbridge::pipeline {
 
 Runner::Runner(const Config& config, Collector& collector, StateStore& store, Publisher& publisher,
-               statuspage::StatuspageClient& statuspage, Clock& clock, WatermarkSource source)
+               statuspage::StatuspageClient& statuspage, Clock& clock, WatermarkSource source,
+               std::function<bool()> should_stop)
     : config_(config),
       collector_(collector),
       store_(store),
       publisher_(publisher),
       statuspage_(statuspage),
       clock_(clock),
-      source_(source) {}
+      source_(source),
+      should_stop_(std::move(should_stop)) {}
 
 MemoryLookup Runner::Memory(CycleReport& report) {
   if (source_ == WatermarkSource::kStatuspage) {
@@ -54,7 +56,7 @@ MemoryLookup Runner::Memory(CycleReport& report) {
 void Runner::CollectAndEnqueue(CycleReport& report) {
   report.now = clock_.Now();
   std::vector<MetricResult> results =
-      collector_.Collect(report.now, Memory(report), &report.collect);
+      collector_.Collect(report.now, Memory(report), &report.collect, should_stop_);
 
   std::vector<StateStore::SeriesRef> series;
   std::vector<StateStore::WatermarkUpdate> marks;
@@ -93,7 +95,7 @@ void Runner::CollectAndEnqueue(CycleReport& report) {
 std::vector<MetricResult> Runner::Preview(CycleReport& report) {
   report.now = clock_.Now();
   std::vector<MetricResult> results =
-      collector_.Collect(report.now, Memory(report), &report.collect);
+      collector_.Collect(report.now, Memory(report), &report.collect, should_stop_);
   report.metrics = static_cast<int>(results.size());
   for (const MetricResult& r : results) {
     if (!r.status.ok()) {

@@ -47,8 +47,11 @@ class Runner {
     kStatuspage,  // GET /pages/{page}/metrics most_recent_data_at (stateless mode)
   };
 
+  // `should_stop` (optional) interrupts Logs Insights polling (its queries are stopped) when the
+  // daemon is asked to stop; the publisher has its own.
   Runner(const Config& config, Collector& collector, StateStore& store, Publisher& publisher,
-         statuspage::StatuspageClient& statuspage, Clock& clock, WatermarkSource source);
+         statuspage::StatuspageClient& statuspage, Clock& clock, WatermarkSource source,
+         std::function<bool()> should_stop = nullptr);
 
   // Steps 1 and 2 at clock.Now().
   void CollectAndEnqueue(CycleReport& report);
@@ -73,6 +76,7 @@ class Runner {
   statuspage::StatuspageClient& statuspage_;
   Clock& clock_;
   WatermarkSource source_;
+  std::function<bool()> should_stop_;
 };
 
 // One line per cycle, key=value, for logs.

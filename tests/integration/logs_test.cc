@@ -4,6 +4,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
 
 #include "expected.h"
 #include "harness.h"
@@ -240,6 +244,24 @@ TEST_F(LogsTest, AQueryStuckBehindTheLimitFailsClearlyAtTheDeadline) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("LimitExceededException"));
   EXPECT_FALSE(sandbox.Get("/_sandbox/points")["sbxrequests1"].empty());
+}
+
+TEST_F(LogsTest, SigtermDuringALogsQueryStopsItAndExitsPromptly) {
+  Sandbox sandbox({"--logs-query-latency", "60s"});
+  std::string config = LogsConfig(kDemoLatencyMetric, "  logs: { query_timeout: 5m }\n");
+  config.replace(config.find("path: none"), 10, "path: \"" + dir_.File("state.db") + "\"");
+  dir_.Write("config.yaml", config);
+  BackgroundProcess daemon({StatusbridgeBinary(), "run", "-c", dir_.File("config.yaml")},
+                           SandboxEnv(sandbox), dir_.File("out"), dir_.File("err"));
+  // Wait until the query is running.
+  for (int i = 0; i < 200 && sandbox.Get("/_sandbox/stats")["logs_start_query_calls"] == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(sandbox.Get("/_sandbox/stats")["logs_start_query_calls"].get<int>(), 1);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(daemon.Stop(SIGTERM, Millis(30000)), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(sandbox.Get("/_sandbox/stats")["logs_stop_query_calls"].get<int>(), 1);
 }
 
 }  // namespace
