@@ -50,4 +50,25 @@ Result<json> ParseObject(std::string_view body, std::string_view operation) {
   return doc;
 }
 
+Result<http::HttpRequest> SignedPost(CredentialsProvider& credentials, const Clock& clock,
+                                     const SigningScope& scope, std::string url,
+                                     http::Headers headers, std::string body, Millis timeout,
+                                     std::string_view operation) {
+  Result<Credentials> current = credentials.GetCredentials();
+  if (!current.ok()) {
+    return current.status().WithContext(operation);
+  }
+  http::HttpRequest request;
+  request.method = "POST";
+  request.url = std::move(url);
+  request.headers = std::move(headers);
+  request.body = std::move(body);
+  request.timeout = timeout;
+  Status signed_status = SignRequest(request, *current, scope, clock.Now());
+  if (!signed_status.ok()) {
+    return signed_status.WithContext(std::string(operation) + ": signing");
+  }
+  return request;
+}
+
 }  // namespace statusbridge::aws::json_util

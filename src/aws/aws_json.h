@@ -1,14 +1,19 @@
 #pragma once
 
-// Helpers shared by the AWS JSON-protocol clients (cloudwatch_client, logs_client) for reading
-// responses defensively: every shape problem becomes a Status naming the operation, never an
-// exception or a crash. Internal to aws/: nlohmann types never leave this directory.
+// Helpers shared by the AWS JSON-protocol clients (cloudwatch_client, logs_client): building a
+// signed request, and reading responses defensively: every shape problem becomes a Status naming
+// the operation, never an exception or a crash. Internal to aws/: nlohmann types never leave this
+// directory.
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
+#include "aws/credentials.h"
+#include "aws/sigv4.h"
+#include "core/clock.h"
 #include "core/result.h"
+#include "http/http_client.h"
 
 namespace statusbridge::aws::json_util {
 
@@ -26,5 +31,13 @@ const nlohmann::json* Member(const nlohmann::json& object, const char* key);
 // so deep nesting is safe). Empty, non-JSON or non-object bodies are Malformed errors quoting a
 // short snippet of the body.
 Result<nlohmann::json> ParseObject(std::string_view body, std::string_view operation);
+
+// A `POST <url>` of `body` with `headers` (Content-Type, X-Amz-Target, ...), signed with SigV4
+// for `scope` at clock.Now() with the provider's current credentials. Credential and signing
+// errors are prefixed with `operation`.
+Result<http::HttpRequest> SignedPost(CredentialsProvider& credentials, const Clock& clock,
+                                     const SigningScope& scope, std::string url,
+                                     http::Headers headers, std::string body, Millis timeout,
+                                     std::string_view operation);
 
 }  // namespace statusbridge::aws::json_util

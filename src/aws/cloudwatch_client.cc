@@ -702,26 +702,12 @@ class CloudWatchClientImpl : public CloudWatchClient {
 
   // A request for `body`, signed now with the provider's current credentials.
   Result<http::HttpRequest> SignedRequest(const std::string& body) {
-    Result<Credentials> credentials = credentials_.GetCredentials();
-    if (!credentials.ok()) {
-      return credentials.status().WithContext(kOperation);
-    }
-    http::HttpRequest request;
-    request.method = "POST";
-    request.url = url_;
-    request.headers = {
-        {"Content-Type", "application/x-amz-json-1.0"},
-        {"X-Amz-Target", kTarget},
-        {"x-amzn-query-mode", "true"},
-    };
-    request.body = body;
-    request.timeout = options_.timeout;
-    Status signed_status =
-        SignRequest(request, *credentials, SigningScope{options_.region, kService}, clock_.Now());
-    if (!signed_status.ok()) {
-      return signed_status.WithContext(std::string(kOperation) + ": signing");
-    }
-    return request;
+    return json_util::SignedPost(credentials_, clock_, SigningScope{options_.region, kService},
+                                 url_,
+                                 {{"Content-Type", "application/x-amz-json-1.0"},
+                                  {"X-Amz-Target", kTarget},
+                                  {"x-amzn-query-mode", "true"}},
+                                 body, options_.timeout, kOperation);
   }
 
   http::HttpClient& http_;

@@ -691,23 +691,13 @@ class LogsInsightsClientImpl : public LogsInsightsClient {
     // Sends one signed request; non-2xx answers become the AWS error's Status.
     Result<http::HttpResponse> Send(std::string_view operation, const std::string& body,
                                     Millis timeout) {
-      Result<Credentials> credentials = client_.credentials_.GetCredentials();
-      if (!credentials.ok()) {
-        return credentials.status().WithContext(operation);
-      }
-      http::HttpRequest request;
-      request.method = "POST";
-      request.url = url_;
-      request.headers = {
-          {"Content-Type", kContentType},
-          {"X-Amz-Target", std::string(kTargetPrefix) + std::string(operation)},
-      };
-      request.body = body;
-      request.timeout = timeout;
-      Status signed_status = SignRequest(
-          request, *credentials, SigningScope{options_.region, kService}, client_.clock_.Now());
-      if (!signed_status.ok()) {
-        return signed_status.WithContext(std::string(operation) + ": signing");
+      Result<http::HttpRequest> request = json_util::SignedPost(
+          client_.credentials_, client_.clock_, SigningScope{options_.region, kService}, url_,
+          {{"Content-Type", kContentType},
+           {"X-Amz-Target", std::string(kTargetPrefix) + std::string(operation)}},
+          body, timeout, operation);
+      if (!request.ok()) {
+        return request.status();
       }
       if (operation == kStartQuery) {
         ++stats_.start_query_calls;
@@ -716,7 +706,7 @@ class LogsInsightsClientImpl : public LogsInsightsClient {
       } else {
         ++stats_.stop_query_calls;
       }
-      Result<http::HttpResponse> response = client_.http_.Send(request);
+      Result<http::HttpResponse> response = client_.http_.Send(*request);
       if (!response.ok()) {
         return response.status().WithContext(operation);
       }
