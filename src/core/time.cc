@@ -3,6 +3,9 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
+
+#include "core/text.h"
 
 namespace statusbridge {
 namespace {
@@ -41,49 +44,62 @@ SystemTime AlignDown(SystemTime t, Seconds period) {
 }
 
 Result<Seconds> ParseDuration(std::string_view text) {
-  if (text.empty()) return Status::InvalidArgument("empty duration");
+  if (text.empty()) {
+    return Status::InvalidArgument("empty duration");
+  }
+  auto invalid = [&](const std::string& why) {
+    return Status::InvalidArgument("invalid duration \"" + EscapeText(text, 40) + "\": " + why);
+  };
+  struct Unit {
+    char name;
+    int64_t seconds;
+  };
+  // Largest first: each part must use a smaller unit than the part before it.
+  static constexpr Unit kUnits[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+  constexpr int64_t kMax = kMaxDuration.count();
+  const std::string too_large = "longer than " + FormatDuration(kMaxDuration);
   int64_t total = 0;
+  size_t next_unit = 0;  // the index in kUnits of the largest unit the next part may use
   size_t i = 0;
-  bool any = false;
+  bool first = true;
   while (i < text.size()) {
     if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
-      return Status::InvalidArgument("invalid duration \"" + std::string(text) +
-                                     "\": expected a number followed by s, m, h or d");
+      return invalid("expected a number followed by s, m, h or d");
     }
     int64_t n = 0;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
       n = n * 10 + (text[i] - '0');
-      if (n > 100000000000LL)
-        return Status::InvalidArgument("duration \"" + std::string(text) + "\" is too large");
-      ++i;
-    }
-    int64_t unit = 1;
-    if (i < text.size()) {
-      switch (text[i]) {
-        case 's':
-          unit = 1;
-          break;
-        case 'm':
-          unit = 60;
-          break;
-        case 'h':
-          unit = 3600;
-          break;
-        case 'd':
-          unit = 86400;
-          break;
-        default:
-          return Status::InvalidArgument("invalid duration \"" + std::string(text) +
-                                         "\": unknown unit '" + std::string(1, text[i]) +
-                                         "' (use s, m, h or d)");
+      if (n > kMax) {
+        return invalid(too_large);
       }
       ++i;
-    } else if (any) {
-      return Status::InvalidArgument("invalid duration \"" + std::string(text) +
-                                     "\": missing unit");
     }
-    total += n * unit;
-    any = true;
+    int64_t unit_seconds = 1;
+    if (i == text.size()) {
+      if (!first) {
+        return invalid("missing unit");
+      }
+    } else {
+      size_t k = 0;
+      while (k < std::size(kUnits) && kUnits[k].name != text[i]) {
+        ++k;
+      }
+      if (k == std::size(kUnits)) {
+        return invalid("unknown unit '" + EscapeText(text.substr(i, 1)) + "' (use s, m, h or d)");
+      }
+      if (k < next_unit) {
+        return invalid(
+            "units must go from the largest to the smallest, each at most once (as in 1h30m)");
+      }
+      next_unit = k + 1;
+      unit_seconds = kUnits[k].seconds;
+      ++i;
+    }
+    if (n > (kMax - total) / unit_seconds) {
+      return invalid(too_large);
+    }
+    total += n * unit_seconds;
+    first = false;
   }
   return Seconds(total);
 }

@@ -38,8 +38,15 @@ inline SystemTime FromUnixSeconds(int64_t s) { return SystemTime(Seconds(s)); }
 // Largest multiple of `period` (counted from the Unix epoch) that is <= t. REQUIRES: period > 0.
 SystemTime AlignDown(SystemTime t, Seconds period);
 
-// "30s", "5m", "2h", "7d", also combined ("1h30m") and bare integers meaning seconds.
-// Errors say what was wrong with the text.
+// The longest duration ParseDuration accepts: 100 years, so that any parsed duration converts to
+// nanoseconds and adds to a time point of this century without overflow.
+inline constexpr Seconds kMaxDuration{36500LL * 86400};
+
+// The duration grammar of docs/config.md: a whole number followed by a unit, s, m, h or d
+// ("30s", "5m", "2h", "7d"); several parts combined largest unit first, each unit at most once
+// ("1h30m", "1d12h", not "30m1h" or "1m1m"); or a bare whole number meaning seconds ("90").
+// No sign, no fraction, no spaces. At most kMaxDuration. Errors say what was wrong with the
+// text (quoted with control characters escaped, cut after 40 bytes).
 Result<Seconds> ParseDuration(std::string_view text);
 
 // "90s" -> "90s", 300 -> "5m", 7200 -> "2h": the shortest exact form.

@@ -14,7 +14,19 @@ TEST(ParseDurationTest, AcceptsEveryUnitAndCombinations) {
   struct Case {
     const char* text;
     int64_t seconds;
-  } cases[] = {{"30s", 30}, {"5m", 300}, {"2h", 7200}, {"7d", 604800}, {"1h30m", 5400}, {"90", 90}};
+  } cases[] = {{"30s", 30},
+               {"5m", 300},
+               {"2h", 7200},
+               {"7d", 604800},
+               {"1h30m", 5400},
+               {"90", 90},
+               {"0", 0},
+               {"0s", 0},
+               {"1d12h", 129600},
+               {"1d1h1m1s", 90061},
+               {"2h0m", 7200},
+               {"05m", 300},
+               {"36500d", 36500LL * 86400}};
   for (const auto& c : cases) {
     auto d = ParseDuration(c.text);
     ASSERT_OK(d);
@@ -31,6 +43,47 @@ TEST(ParseDurationTest, RejectsBadText) {
   EXPECT_THAT(ParseDuration("-5m"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("-5m")));
   EXPECT_THAT(ParseDuration("1h30"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("missing unit")));
+  EXPECT_THAT(ParseDuration("1.5h"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown unit '.'")));
+  EXPECT_THAT(ParseDuration("1h 30m"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("expected a number")));
+}
+
+// docs/config.md: "Units can be combined, largest first". Each unit once, in d h m s order.
+TEST(ParseDurationTest, UnitsGoLargestFirstEachOnce) {
+  const std::string why =
+      "units must go from the largest to the smallest, each at most once (as in 1h30m)";
+  for (const char* text : {"1m1h", "1m1m", "30s1m", "1h1d", "1s1s", "1d2h1d", "1h30m1h"}) {
+    EXPECT_THAT(ParseDuration(text),
+                StatusIs(StatusCode::kInvalidArgument,
+                         "invalid duration \"" + std::string(text) + "\": " + why))
+        << text;
+  }
+}
+
+TEST(ParseDurationTest, RejectsOverflowAndAbsurdLengthsCleanly) {
+  for (const char* text :
+       {"99999999999999999d", "99999999999999999999999999999999", "36501d", "3153600001",
+        "36500d1s", "9223372036854775807s", "106751991167300d", "1d99999999999999999h"}) {
+    EXPECT_THAT(ParseDuration(text),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("longer than 36500d")))
+        << text;
+  }
+  auto max = ParseDuration("3153600000");
+  ASSERT_OK(max);
+  EXPECT_EQ(*max, kMaxDuration);
+  // Any parsed duration converts to nanoseconds without overflow.
+  EXPECT_GT(std::chrono::duration_cast<std::chrono::nanoseconds>(kMaxDuration).count(), 0);
+}
+
+TEST(ParseDurationTest, QuotesTheTextEscapedAndShort) {
+  auto control = ParseDuration("5\x1b[2Jm");
+  EXPECT_THAT(control, StatusIs(StatusCode::kInvalidArgument,
+                                "invalid duration \"5\\x1B[2Jm\": unknown unit '\\x1B' (use s, "
+                                "m, h or d)"));
+  auto long_text = ParseDuration(std::string(1000, '1') + "x");
+  EXPECT_THAT(long_text, StatusIs(StatusCode::kInvalidArgument, HasSubstr("longer than 36500d")));
+  EXPECT_LT(long_text.status().message().size(), 120u);
 }
 
 TEST(FormatDurationTest, UsesLargestExactUnit) {
