@@ -1,14 +1,11 @@
 #include "aws/credential_chain.h"
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "aws/shared_files.h"
+#include "core/file.h"
 
 namespace statusbridge::aws {
 namespace {
@@ -22,16 +19,17 @@ StsClient MakeSts(const ChainOptions& options) {
   return StsClient(options.http, options.clock, std::move(sts));
 }
 
+// STS takes web identity tokens of up to 20,000 characters.
+constexpr size_t kMaxWebIdentityTokenBytes = 64 << 10;
+
 // The token file's contents, trailing CR/LF dropped. `what` names the setting for messages.
 Result<Secret> ReadWebIdentityToken(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  Result<std::string> text = ReadRegularFile(path, kMaxWebIdentityTokenBytes);
+  if (!text.ok()) {
     return Status::FailedPrecondition("cannot read " + what + " " + path + ": " +
-                                      std::strerror(errno));
+                                      text.status().message());
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
+  std::string token = std::move(*text);
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
     token.pop_back();
   }

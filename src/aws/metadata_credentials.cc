@@ -3,15 +3,14 @@
 #include <arpa/inet.h>
 
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <utility>
+
+#include "core/file.h"
 
 namespace statusbridge::aws {
 namespace {
@@ -143,14 +142,13 @@ bool IsLoopbackLiteral(const std::string& host) {
 }
 
 Result<std::string> ReadTokenFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  constexpr size_t kMaxTokenFileBytes = 64 << 10;  // an EKS Pod Identity token is about 1 KB
+  Result<std::string> text = ReadRegularFile(path, kMaxTokenFileBytes);
+  if (!text.ok()) {
     return Status::FailedPrecondition("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + path +
-                                      ": " + std::strerror(errno));
+                                      ": " + text.status().message());
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
+  std::string token = std::move(*text);
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
     token.pop_back();
   }

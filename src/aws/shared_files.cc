@@ -1,37 +1,24 @@
 #include "aws/shared_files.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include "core/file.h"
 
 namespace statusbridge::aws::internal {
 namespace {
 
-// A file that does not exist reads as nullopt; one that exists but cannot be read is an error.
+// Far above any real file (a profile is a few lines), far below what would hurt.
+constexpr size_t kMaxSharedFileBytes = 4 << 20;
+
+// A file that does not exist reads as nullopt; one that exists but cannot be read (or is not a
+// regular file: a FIFO would block forever) is an error.
 Result<std::optional<std::string>> ReadOptionalFile(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (st.type() == std::filesystem::file_type::not_found) {
+  Result<std::string> text = ReadRegularFile(path, kMaxSharedFileBytes);
+  if (!text.ok() && text.status().code() == StatusCode::kNotFound) {
     return std::optional<std::string>();
   }
-  if (ec) {
-    return Status::FailedPrecondition("cannot read " + path + ": " + ec.message());
+  if (!text.ok()) {
+    return Status::FailedPrecondition("cannot read " + path + ": " + text.status().message());
   }
-  if (st.type() == std::filesystem::file_type::directory) {
-    return Status::FailedPrecondition("cannot read " + path + ": is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::FailedPrecondition("cannot read " + path + ": " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return Status::FailedPrecondition("cannot read " + path + ": read error");
-  }
-  return std::optional<std::string>(text.str());
+  return std::optional<std::string>(std::move(*text));
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "fakes/fake_clock.h"
+#include "fifo_guard.h"
 #include "http/curl_http_client.h"
 #include "status_matchers.h"
 #include "support/aws_test_servers.h"
@@ -430,6 +431,18 @@ TEST_F(CredentialChainTest, WebIdentityFromEnvironmentRereadsTheTokenOnRefresh) 
   EXPECT_NE(second->access_key_id, first->access_key_id);
   EXPECT_EQ(sts.calls().size(), 2u);
   EXPECT_EQ(sts.calls().at(1).params["WebIdentityToken"], "token-two");
+}
+
+TEST_F(CredentialChainTest, AWebIdentityTokenFileThatIsAFifoIsAClearError) {
+  const std::string fifo = Path("token-fifo");
+  testing::MakeFifo(fifo);
+  env_["AWS_WEB_IDENTITY_TOKEN_FILE"] = fifo;
+  env_["AWS_ROLE_ARN"] = kRoleA;
+  EXPECT_THAT(testing::WithoutHangingOn(fifo, [&] { return Get(); }),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       HasSubstr("cannot read AWS_WEB_IDENTITY_TOKEN_FILE " + fifo +
+                                 ": is a FIFO (named pipe), not a regular file")));
+  EXPECT_TRUE(sts_.calls().empty());
 }
 
 TEST_F(CredentialChainTest, WebIdentityErrors) {

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "fifo_guard.h"
 #include "status_matchers.h"
 
 namespace statusbridge::aws {
@@ -186,6 +187,33 @@ TEST_F(CredentialsProfileTest, DefaultsToFilesUnderHome) {
   c = NewProfileProvider(MapEnv({{"HOME", Path("home")}}), "cfg")->GetCredentials();
   ASSERT_OK(c);
   EXPECT_EQ(c->access_key_id, "CFGID");
+}
+
+// A FIFO would block the read forever; a directory or an endless file is a mistake. Each is a
+// clear error naming the file, at once.
+TEST_F(CredentialsProfileTest, SharedFilesThatAreNotRegularFilesAreClearErrors) {
+  const std::string fifo = Path("credentials");
+  testing::MakeFifo(fifo);
+  auto provider = NewProfileProvider(Env(), "");
+  EXPECT_THAT(
+      testing::WithoutHangingOn(fifo, [&] { return provider->GetCredentials(); }),
+      StatusIs(StatusCode::kFailedPrecondition,
+               HasSubstr("cannot read " + fifo + ": is a FIFO (named pipe), not a regular file")));
+  fs::remove(fifo);
+
+  fs::create_directories(Path("config"));
+  EXPECT_THAT(
+      NewProfileProvider(Env(), "")->GetCredentials(),
+      StatusIs(StatusCode::kFailedPrecondition, HasSubstr("cannot read " + Path("config") +
+                                                          ": is a directory, not a regular file")));
+  fs::remove(Path("config"));
+
+  Write("credentials", "[default]\n" + Keys(kId, kSecret) + "# " + std::string(4 << 20, 'x'));
+  EXPECT_THAT(
+      NewProfileProvider(Env(), "")->GetCredentials(),
+      StatusIs(StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("cannot read " + Path("credentials") + ": is larger than 4 MiB"),
+                     Not(HasSubstr(kSecret)))));
 }
 
 TEST_F(CredentialsProfileTest, ExpandsTildeInFileVariables) {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "fakes/fake_clock.h"
+#include "fifo_guard.h"
 #include "http/curl_http_client.h"
 #include "status_matchers.h"
 #include "support/aws_test_servers.h"
@@ -143,6 +144,23 @@ TEST_F(ContainerProviderTest, TokensWithCrOrLfAreRefusedBeforeSending) {
                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", (dir_ / "none").string()}})
                   ->GetCredentials(),
               StatusIs(StatusCode::kFailedPrecondition, HasSubstr("none")));
+  EXPECT_EQ(server_.requests(), 0);
+}
+
+TEST_F(ContainerProviderTest, ATokenFileThatIsNotARegularFileIsAClearError) {
+  const std::string fifo = (dir_ / "token-fifo").string();
+  testing::MakeFifo(fifo);
+  auto provider = Provider({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", FullUri()},
+                            {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", fifo}});
+  EXPECT_THAT(testing::WithoutHangingOn(fifo, [&] { return provider->GetCredentials(); }),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       HasSubstr("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + fifo +
+                                 ": is a FIFO (named pipe), not a regular file")));
+  EXPECT_THAT(Provider({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", FullUri()},
+                        {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir_.string()}})
+                  ->GetCredentials(),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       HasSubstr(dir_.string() + ": is a directory, not a regular file")));
   EXPECT_EQ(server_.requests(), 0);
 }
 
