@@ -1,15 +1,9 @@
 #include "pipeline/config.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <map>
@@ -17,6 +11,8 @@
 #include <utility>
 
 #include "aws/logs_client.h"
+#include "core/file.h"
+#include "core/text.h"
 #include "http/http_client.h"
 #include "pipeline/expression.h"
 #include "pipeline/yaml_tree.h"
@@ -25,10 +21,30 @@ namespace statusbridge::pipeline {
 namespace {
 
 constexpr Seconds kMinInterval{10};
+constexpr Seconds kMaxInterval{86400};
+constexpr Seconds kMaxPeriod{86400};
+constexpr Seconds kMaxDelay{86400};
+constexpr Seconds kMaxStatuspageTimeout{600};
+// Statuspage documents 1 request per second per API key; above that it answers 420/429. The
+// bounds only refuse absurd values (a request every 100 s is the slowest useful pace).
+constexpr double kMinRequestsPerSecond = 0.01;
+constexpr double kMaxRequestsPerSecond = 10;
 constexpr int kMaxDimensions = 30;
 constexpr int kMaxPointsPerRequestLimit = 100000;
 constexpr size_t kMaxConfigBytes = 16 << 20;
 constexpr size_t kMaxKeyFileBytes = 64 << 10;
+// Value sizes, after ${NAME} expansion (docs/config.md, "Limits"). Any value; all the values of
+// one config together (a few big variables, or aliases, cannot make a huge config out of a small
+// file); names, ids and keys; what CloudWatch allows for namespaces, metric and dimension names,
+// and dimension values; a metric's expression; URLs; file paths.
+constexpr size_t kMaxValueBytes = 64 << 10;
+constexpr size_t kMaxExpandedBytes = kMaxConfigBytes;
+constexpr size_t kMaxNameBytes = 256;
+constexpr size_t kMaxCloudWatchNameBytes = 255;
+constexpr size_t kMaxDimensionValueBytes = 1024;
+constexpr size_t kMaxExpressionBytes = 4096;
+constexpr size_t kMaxUrlBytes = 2048;
+constexpr size_t kMaxPathBytes = 4096;
 constexpr int kMaxConcurrentLogsQueries = 100;
 constexpr Seconds kMaxLogsQueryTimeout{3600};  // Logs Insights stops a query after 60 minutes
 constexpr size_t kMaxMathExpressionLength = 2048;
@@ -51,6 +67,10 @@ Status Error(const std::string& path, const std::string& message) {
 std::string Child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
+
+// A value people wrote, quoted for a message: control characters and bytes that are not UTF-8
+// escaped as \xNN, cut after 100 bytes. Never for a secret.
+std::string Quote(std::string_view value) { return "\"" + EscapeText(value) + "\""; }
 
 std::string Describe(const YamlNode& node) {
   switch (node.type()) {
@@ -139,11 +159,14 @@ bool IsIdentifier(std::string_view s) {
   });
 }
 
+// For an API key, which is never quoted: whitespace, a control character (C0, DEL, C1) or a byte
+// that is not UTF-8 anywhere in it.
 bool HasSpaceOrControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
+  bool space = std::any_of(s.begin(), s.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);
     return std::isspace(u) || std::iscntrl(u);
   });
+  return space || HasControlCharacter(s) || !IsValidUtf8(s);
 }
 
 std::string_view Trim(std::string_view s) {
@@ -157,65 +180,40 @@ std::string_view Trim(std::string_view s) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Files
-
-// Reads a whole regular file. The error is strerror-style text, without the path.
-Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return Status::InvalidArgument(std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Status::InvalidArgument(std::strerror(err));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument(std::strerror(EISDIR));
-  }
-  std::string out;
-  char buf[8192];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      int err = errno;
-      ::close(fd);
-      return Status::InvalidArgument(std::strerror(err));
-    }
-    if (n == 0) {
-      break;
-    }
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return Status::InvalidArgument("larger than " + std::to_string(max_bytes / 1024) + " KiB");
-    }
-  }
-  ::close(fd);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Scalars
 
-// ${NAME} -> the variable's value; $${ -> a literal ${. Messages never quote `text`: it may be a
-// secret.
-Result<std::string> ExpandEnv(std::string_view text, const EnvLookup& env) {
+// ${NAME} -> the variable's value; $${ -> a literal ${. Stops as soon as the result would be
+// longer than `max_bytes`, before it is built: "${BIG}${BIG}..." never allocates more. Messages
+// never quote `text`: it may be a secret.
+Result<std::string> ExpandEnv(std::string_view text, const EnvLookup& env, size_t max_bytes) {
+  const Status too_long = Status::InvalidArgument("must be at most " + std::to_string(max_bytes) +
+                                                  " bytes (got more after ${...} expansion)");
   std::string out;
-  out.reserve(text.size());
+  out.reserve(std::min(text.size(), max_bytes));
   size_t i = 0;
   while (i < text.size()) {
+    // Everything up to the next '$' is copied as it is.
+    size_t dollar = std::min(text.find('$', i), text.size());
+    if (dollar - i > max_bytes - out.size()) {
+      return too_long;
+    }
+    out.append(text.substr(i, dollar - i));
+    i = dollar;
+    if (i == text.size()) {
+      break;
+    }
     if (text.compare(i, 3, "$${") == 0) {
+      if (out.size() + 2 > max_bytes) {
+        return too_long;
+      }
       out += "${";
       i += 3;
       continue;
     }
     if (text.compare(i, 2, "${") != 0) {
+      if (out.size() + 1 > max_bytes) {
+        return too_long;
+      }
       out += text[i++];
       continue;
     }
@@ -226,12 +224,15 @@ Result<std::string> ExpandEnv(std::string_view text, const EnvLookup& env) {
     }
     std::string_view name = text.substr(i + 2, close - i - 2);
     if (!IsIdentifier(name)) {
-      return Status::InvalidArgument("invalid environment variable name \"" + std::string(name) +
-                                     "\" in \"${...}\"");
+      return Status::InvalidArgument("invalid environment variable name " + Quote(name) +
+                                     " in \"${...}\"");
     }
     std::optional<std::string> value = env(name);
     if (!value) {
       return Status::InvalidArgument("environment variable " + std::string(name) + " is not set");
+    }
+    if (value->size() > max_bytes - out.size()) {
+      return too_long;
     }
     out += *value;
     i = close + 1;
@@ -391,7 +392,7 @@ Status CheckStat(const std::string& stat) {
     return Status::Ok();
   }
   auto invalid = [&](const std::string& why) {
-    return Status::InvalidArgument("invalid statistic \"" + stat + "\": " + why);
+    return Status::InvalidArgument("invalid statistic " + Quote(stat) + ": " + why);
   };
   auto range = [&](size_t prefix, bool percent_allowed) -> std::optional<Status> {
     if (lower.size() < prefix + 2 || lower[prefix] != '(' || lower.back() != ')') {
@@ -422,7 +423,7 @@ Status CheckStat(const std::string& stat) {
       return *v <= 100 ? Status::Ok() : invalid("the percentile must be between 0 and 100");
     }
   }
-  std::string message = "unknown statistic \"" + stat + "\"";
+  std::string message = "unknown statistic " + Quote(stat);
   if (auto guess = DidYouMean(stat, basic)) {
     message += " (did you mean \"" + *guess + "\"?)";
   }
@@ -440,7 +441,7 @@ std::string CheckRegion(std::string_view region) {
            std::isdigit(static_cast<unsigned char>(c)) || c == '-';
   });
   if (!chars_ok || region.front() == '-' || region.back() == '-') {
-    return "invalid region \"" + std::string(region) + "\" (expected e.g. eu-west-1)";
+    return "invalid region " + Quote(region) + " (expected e.g. eu-west-1)";
   }
   return "";
 }
@@ -457,7 +458,7 @@ std::string CheckRoleArn(std::string_view arn) {
   if (arn.size() > kMaxRoleArnLength) {
     return "invalid role ARN: longer than " + std::to_string(kMaxRoleArnLength) + " characters";
   }
-  std::string invalid = "invalid role ARN \"" + std::string(arn) + "\": ";
+  std::string invalid = "invalid role ARN " + Quote(arn) + ": ";
   std::vector<std::string_view> parts;
   std::string_view rest = arn;
   for (int i = 0; i < 5; ++i) {
@@ -474,8 +475,8 @@ std::string CheckRoleArn(std::string_view arn) {
     return invalid + "expected arn:aws:iam::<12-digit account>:role/<name>";
   }
   if (parts[1] != "aws" && parts[1] != "aws-cn" && parts[1] != "aws-us-gov") {
-    return invalid + "unknown partition \"" + std::string(parts[1]) +
-           "\" (expected aws, aws-cn or aws-us-gov)";
+    return invalid + "unknown partition " + Quote(parts[1]) +
+           " (expected aws, aws-cn or aws-us-gov)";
   }
   if (!parts[3].empty()) {
     return invalid + "an IAM ARN has no region (arn:aws:iam::<12-digit account>:role/<name>)";
@@ -639,6 +640,16 @@ class MapView {
         return Error(field.path, "keys must be plain names, got " + Describe(key_node));
       }
       std::string key(key_node.scalar());
+      // The key goes into every path below: it must print as it is, and not be huge.
+      if (key.size() > kMaxNameBytes) {
+        return Error(Child(field.path, EscapeText(key, 40)),
+                     "a key must be at most " + std::to_string(kMaxNameBytes) + " bytes (got " +
+                         std::to_string(key.size()) + ")");
+      }
+      if (!IsValidUtf8(key) || HasControlCharacter(key)) {
+        return Error(Child(field.path, EscapeText(key, 40)),
+                     "a key must be valid UTF-8 without control characters");
+      }
       if (!seen.insert(key).second) {
         return Error(Child(field.path, key), "duplicate key");
       }
@@ -722,6 +733,22 @@ struct Timing {
   Seconds backfill{86400};
 };
 
+// How a value's text is checked after ${NAME} expansion.
+struct TextRule {
+  size_t max_bytes;
+  bool multi_line;  // tab, LF and CR allowed (queries, expressions); other control characters never
+  bool secret;      // never quoted in a message; its own rules check the characters
+};
+constexpr TextRule kAnyText{kMaxValueBytes, false, false};
+constexpr TextRule kNameText{kMaxNameBytes, false, false};
+constexpr TextRule kCloudWatchNameText{kMaxCloudWatchNameBytes, false, false};
+constexpr TextRule kDimensionValueText{kMaxDimensionValueBytes, false, false};
+constexpr TextRule kUrlText{kMaxUrlBytes, false, false};
+constexpr TextRule kPathText{kMaxPathBytes, false, false};
+constexpr TextRule kMultiLineText{kMaxValueBytes, true, false};
+constexpr TextRule kExpressionText{kMaxExpressionBytes, true, false};
+constexpr TextRule kSecretText{kMaxValueBytes, false, true};
+
 class ConfigReader {
  public:
   ConfigReader(const EnvLookup& env, std::string base_dir)
@@ -730,48 +757,74 @@ class ConfigReader {
   Result<Config> Read(const YamlNode& root);
 
  private:
-  // A scalar's text after ${VAR} expansion. `what` names the expected type in messages.
-  Result<std::string> Text(const Field& f, std::string_view what = "a string") const {
+  // A scalar's text after ${VAR} expansion, checked against `rule`: at most rule.max_bytes, and
+  // (unless secret) valid UTF-8 without control characters. `what` names the expected type in
+  // messages. Counts against the config's kMaxExpandedBytes.
+  Result<std::string> Text(const Field& f, std::string_view what = "a string",
+                           const TextRule& rule = kAnyText) const {
     if (f.node.IsNull()) {
       return Error(f.path, "has no value");
     }
     if (!f.node.IsScalar()) {
       return Error(f.path, "expected " + std::string(what) + ", got " + Describe(f.node));
     }
-    auto expanded = ExpandEnv(f.node.scalar(), env_);
+    std::string_view raw = f.node.scalar();
+    if (raw.size() > rule.max_bytes && raw.find("${") == std::string_view::npos) {
+      return Error(f.path, "must be at most " + std::to_string(rule.max_bytes) + " bytes (got " +
+                               std::to_string(raw.size()) + ")");
+    }
+    auto expanded = ExpandEnv(raw, env_, rule.max_bytes);
     if (!expanded.ok()) {
       return Error(f.path, expanded.status().message());
+    }
+    expanded_bytes_ += expanded->size();
+    if (expanded_bytes_ > kMaxExpandedBytes) {
+      return Error(f.path, "the config's values add up to more than " +
+                               FormatByteSize(kMaxExpandedBytes) +
+                               " after ${...} expansion (aliases count each time they are used)");
+    }
+    if (rule.secret) {
+      return expanded;
+    }
+    if (!IsValidUtf8(*expanded)) {
+      return Error(f.path, "must be valid UTF-8 (got " + Quote(*expanded) + ")");
+    }
+    if (HasControlCharacter(*expanded, rule.multi_line ? "\t\n\r" : "")) {
+      return Error(f.path, std::string("must not contain control characters") +
+                               (rule.multi_line ? " other than tabs and line breaks" : "") +
+                               " (got " + Quote(*expanded) + ")");
     }
     return expanded;
   }
 
-  Result<std::string> NonEmptyText(const Field& f) const {
-    SB_ASSIGN_OR_RETURN(std::string s, Text(f));
+  Result<std::string> NonEmptyText(const Field& f, const TextRule& rule = kAnyText) const {
+    SB_ASSIGN_OR_RETURN(std::string s, Text(f, "a string", rule));
     if (s.empty()) {
       return Error(f.path, "must not be empty");
     }
     return s;
   }
 
-  Result<std::string> Required(const MapView& map, std::string_view key) const {
+  Result<std::string> Required(const MapView& map, std::string_view key,
+                               const TextRule& rule = kAnyText) const {
     auto f = map.Get(key);
     if (!f) {
       return Error(Child(map.path(), key), "is required");
     }
-    return NonEmptyText(*f);
+    return NonEmptyText(*f, rule);
   }
 
   Result<double> Number(const Field& f) const {
-    SB_ASSIGN_OR_RETURN(std::string s, Text(f, "a number"));
+    SB_ASSIGN_OR_RETURN(std::string s, Text(f, "a number", kNameText));
     auto v = ParseNumber(s);
     if (!v) {
-      return Error(f.path, "expected a number, got \"" + s + "\"");
+      return Error(f.path, "expected a number, got " + Quote(s));
     }
     return *v;
   }
 
   Result<Seconds> Duration(const Field& f) const {
-    SB_ASSIGN_OR_RETURN(std::string s, Text(f, "a duration"));
+    SB_ASSIGN_OR_RETURN(std::string s, Text(f, "a duration", kNameText));
     auto d = ParseDuration(Trim(s));
     if (!d.ok()) {
       return Error(f.path, d.status().message());
@@ -780,7 +833,7 @@ class ConfigReader {
   }
 
   Result<std::string> HttpUrl(const Field& f) const {
-    SB_ASSIGN_OR_RETURN(std::string url, NonEmptyText(f));
+    SB_ASSIGN_OR_RETURN(std::string url, NonEmptyText(f, kUrlText));
     // ParseUrl quotes the URL in its errors; never echo one that carries credentials.
     size_t scheme_end = url.find("://");
     size_t authority_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
@@ -832,6 +885,7 @@ class ConfigReader {
 
   const EnvLookup& env_;
   std::string base_dir_;
+  mutable size_t expanded_bytes_ = 0;  // every value Text() returned, for kMaxExpandedBytes
 };
 
 Result<Config> ConfigReader::Read(const YamlNode& root) {
@@ -889,7 +943,7 @@ Result<Config> ConfigReader::Read(const YamlNode& root) {
     }
     if (auto [it, inserted] = ids.emplace(metric.statuspage_metric_id, label); !inserted) {
       return Error(label + ".statuspage_metric_id",
-                   "\"" + metric.statuspage_metric_id + "\" is already used by " + it->second);
+                   Quote(metric.statuspage_metric_id) + " is already used by " + it->second);
     }
     config.metrics.push_back(std::move(metric));
   }
@@ -900,15 +954,17 @@ Status ConfigReader::ReadStatuspage(const Field& f, StatuspageConfig* out) const
   SB_ASSIGN_OR_RETURN(
       MapView map, MapView::Open(f, {"page_id", "api_key", "api_key_file", "base_url",
                                      "requests_per_second", "max_points_per_request", "timeout"}));
-  SB_ASSIGN_OR_RETURN(out->page_id, Required(map, "page_id"));
+  SB_ASSIGN_OR_RETURN(out->page_id, Required(map, "page_id", kNameText));
   SB_RETURN_IF_ERROR(ReadApiKey(map, out));
   if (auto v = map.Get("base_url")) {
     SB_ASSIGN_OR_RETURN(out->base_url, HttpUrl(*v));
   }
   if (auto v = map.Get("requests_per_second")) {
     SB_ASSIGN_OR_RETURN(double rps, Number(*v));
-    if (rps <= 0) {
-      return Error(v->path, "must be greater than 0 (got " + FormatNumber(rps) + ")");
+    if (rps < kMinRequestsPerSecond || rps > kMaxRequestsPerSecond) {
+      return Error(v->path, "must be between " + FormatNumber(kMinRequestsPerSecond) + " and " +
+                                FormatNumber(kMaxRequestsPerSecond) + " (got " + FormatNumber(rps) +
+                                "); Statuspage documents 1 request per second per API key");
     }
     out->requests_per_second = rps;
   }
@@ -917,8 +973,9 @@ Status ConfigReader::ReadStatuspage(const Field& f, StatuspageConfig* out) const
   }
   if (auto v = map.Get("timeout")) {
     SB_ASSIGN_OR_RETURN(out->timeout, Duration(*v));
-    if (out->timeout <= Seconds(0)) {
-      return Error(v->path, "must be greater than 0s");
+    if (out->timeout <= Seconds(0) || out->timeout > kMaxStatuspageTimeout) {
+      return Error(v->path, "must be between 1s and " + FormatDuration(kMaxStatuspageTimeout) +
+                                " (got " + FormatDuration(out->timeout) + ")");
     }
   }
   return Status::Ok();
@@ -935,7 +992,7 @@ Status ConfigReader::ReadApiKey(const MapView& map, StatuspageConfig* out) const
     return Error(map.path(), "api_key or api_key_file is required");
   }
   if (inline_key) {
-    SB_ASSIGN_OR_RETURN(std::string key, Text(*inline_key));
+    SB_ASSIGN_OR_RETURN(std::string key, Text(*inline_key, "a string", kSecretText));
     if (key.empty()) {
       return Error(inline_key->path, "must not be empty");
     }
@@ -945,23 +1002,23 @@ Status ConfigReader::ReadApiKey(const MapView& map, StatuspageConfig* out) const
     out->api_key = Secret(std::move(key));
     return Status::Ok();
   }
-  SB_ASSIGN_OR_RETURN(std::string file, NonEmptyText(*key_file));
+  SB_ASSIGN_OR_RETURN(std::string file, NonEmptyText(*key_file, kPathText));
   std::filesystem::path path(file);
   if (path.is_relative()) {
     path = std::filesystem::path(base_dir_) / path;
   }
-  auto content = ReadFile(path.string(), kMaxKeyFileBytes);
+  const std::string quoted = Quote(path.string());
+  auto content = ReadRegularFile(path.string(), kMaxKeyFileBytes);
   if (!content.ok()) {
-    return Error(key_file->path,
-                 "cannot read \"" + path.string() + "\": " + content.status().message());
+    return Error(key_file->path, "cannot read " + quoted + ": " + content.status().message());
   }
   std::string_view key = Trim(*content);
   if (key.empty()) {
-    return Error(key_file->path, "\"" + path.string() + "\" is empty");
+    return Error(key_file->path, quoted + " is empty");
   }
   if (HasSpaceOrControl(key)) {
-    return Error(key_file->path, "\"" + path.string() +
-                                     "\" must contain only the key (found whitespace or control "
+    return Error(key_file->path, quoted +
+                                     " must contain only the key (found whitespace or control "
                                      "characters inside it)");
   }
   out->api_key = Secret(std::string(key));
@@ -987,7 +1044,7 @@ Status ConfigReader::ReadAws(const Field& f, AwsConfig* out) const {
     }
   }
   if (auto v = map.Get("profile")) {
-    SB_ASSIGN_OR_RETURN(out->profile, Text(*v));
+    SB_ASSIGN_OR_RETURN(out->profile, Text(*v, "a string", kNameText));
   }
   if (auto v = map.Get("endpoint_url")) {
     SB_ASSIGN_OR_RETURN(out->endpoint_url, HttpUrl(*v));
@@ -1017,7 +1074,7 @@ Status ConfigReader::ReadLogs(const Field& f, LogsConfig* out) const {
 // region means "from the environment"; a metric or query that sets region must name one.
 Status ConfigReader::ReadTarget(const MapView& map, bool aws_section, TargetOverride* out) const {
   if (auto v = map.Get("region")) {
-    SB_ASSIGN_OR_RETURN(std::string region, Text(*v));
+    SB_ASSIGN_OR_RETURN(std::string region, Text(*v, "a string", kNameText));
     if (region.empty() && !aws_section) {
       return Error(v->path, "must not be empty (leave region out to inherit it)");
     }
@@ -1054,8 +1111,9 @@ Status ConfigReader::ReadTarget(const MapView& map, bool aws_section, TargetOver
     if (arn.empty()) {
       return Error(v->path, "not allowed with role_arn: none");
     }
-    SB_ASSIGN_OR_RETURN(std::string text, Text(*v));
     bool external = key == "external_id";
+    // An external id is a shared secret: never quoted (its own rules check the characters).
+    SB_ASSIGN_OR_RETURN(std::string text, Text(*v, "a string", external ? kSecretText : kAnyText));
     // STS: ExternalId 2-1224 of [\w+=,.@:/-]; RoleSessionName 2-64 of [\w+=,.@-].
     size_t max = external ? 1224 : 64;
     if (text.size() < 2 || text.size() > max) {
@@ -1080,7 +1138,7 @@ Status ConfigReader::ReadTarget(const MapView& map, bool aws_section, TargetOver
 Status ConfigReader::ReadState(const Field& f, StateConfig* out) const {
   SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"path"}));
   if (auto v = map.Get("path")) {
-    SB_ASSIGN_OR_RETURN(out->path, NonEmptyText(*v));
+    SB_ASSIGN_OR_RETURN(out->path, NonEmptyText(*v, kPathText));
   }
   return Status::Ok();
 }
@@ -1089,8 +1147,9 @@ Status ConfigReader::ReadSchedule(const Field& f, ScheduleConfig* out) const {
   SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"interval"}));
   if (auto v = map.Get("interval")) {
     SB_ASSIGN_OR_RETURN(out->interval, Duration(*v));
-    if (out->interval < kMinInterval) {
-      return Error(v->path, "must be at least " + FormatDuration(kMinInterval) + " (got " +
+    if (out->interval < kMinInterval || out->interval > kMaxInterval) {
+      return Error(v->path, "must be between " + FormatDuration(kMinInterval) + " and " +
+                                FormatDuration(kMaxInterval) + " (got " +
                                 FormatDuration(out->interval) + ")");
     }
   }
@@ -1104,12 +1163,25 @@ Status ConfigReader::ReadTiming(const MapView& map, Timing* out) const {
       return Error(v->path, "must be a whole number of minutes, at least 1m (got " +
                                 FormatDuration(out->period) + ")");
     }
+    if (out->period > kMaxPeriod) {
+      return Error(v->path, "must be at most " + FormatDuration(kMaxPeriod) + " (got " +
+                                FormatDuration(out->period) + ")");
+    }
   }
   if (auto v = map.Get("delay")) {
     SB_ASSIGN_OR_RETURN(out->delay, Duration(*v));
+    if (out->delay > kMaxDelay) {
+      return Error(v->path, "must be at most " + FormatDuration(kMaxDelay) + " (got " +
+                                FormatDuration(out->delay) + ")");
+    }
   }
   if (auto v = map.Get("lookback")) {
     SB_ASSIGN_OR_RETURN(out->lookback, Duration(*v));
+    if (out->lookback > kMaxBackfill) {
+      return Error(v->path, "must be at most " + FormatDuration(kMaxBackfill) +
+                                ", what Statuspage keeps (got " + FormatDuration(out->lookback) +
+                                ")");
+    }
   }
   if (auto v = map.Get("backfill")) {
     SB_ASSIGN_OR_RETURN(out->backfill, Duration(*v));
@@ -1134,8 +1206,10 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, const Aw
     YamlNode key = f.node.key(i);
     YamlNode value = f.node.value(i);
     if (key.IsScalar() && key.scalar() == "name" && value.IsScalar()) {
-      auto expanded = ExpandEnv(value.scalar(), env_);
-      if (expanded.ok() && !expanded->empty()) {
+      // Only a name that will pass its own checks: the label is printed as it is.
+      auto expanded = ExpandEnv(value.scalar(), env_, kMaxNameBytes);
+      if (expanded.ok() && !expanded->empty() && IsValidUtf8(*expanded) &&
+          !HasControlCharacter(*expanded)) {
         path += " (" + *expanded + ")";
       }
       break;
@@ -1148,11 +1222,12 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, const Aw
                      "cloudwatch", "cloudwatch_math", "logs_insights", "queries", "expression",
                      "missing", "no_data", "region", "role_arn", "external_id", "session_name"}));
   if (auto name = map.Get("name")) {
-    SB_ASSIGN_OR_RETURN(out->name, NonEmptyText(Field{Child(f.path, "name"), name->node}));
+    SB_ASSIGN_OR_RETURN(out->name,
+                        NonEmptyText(Field{Child(f.path, "name"), name->node}, kNameText));
   } else {
     return Error(Child(f.path, "name"), "is required");
   }
-  SB_ASSIGN_OR_RETURN(out->statuspage_metric_id, Required(map, "statuspage_metric_id"));
+  SB_ASSIGN_OR_RETURN(out->statuspage_metric_id, Required(map, "statuspage_metric_id", kNameText));
 
   Timing timing = defaults;
   SB_RETURN_IF_ERROR(ReadTiming(map, &timing));
@@ -1199,7 +1274,7 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, const Aw
     }
   }
   if (expression) {
-    SB_ASSIGN_OR_RETURN(out->expression, NonEmptyText(*expression));
+    SB_ASSIGN_OR_RETURN(out->expression, NonEmptyText(*expression, kExpressionText));
   }
   std::vector<std::string> names;
   for (const auto& q : out->queries) {
@@ -1214,7 +1289,7 @@ Status ConfigReader::ReadMetric(const Field& f, const Timing& defaults, const Aw
   for (const auto& name : names) {
     if (std::find(used.begin(), used.end(), name) == used.end()) {
       std::string query_path = single ? source.path : Child(source.path, name);
-      return Error(query_path, "not used in the expression \"" + out->expression + "\"");
+      return Error(query_path, "not used in the expression " + Quote(out->expression));
     }
   }
 
@@ -1296,8 +1371,8 @@ Status ConfigReader::ReadCloudWatch(const Field& f, aws::MetricStat* out) const 
   }
   SB_ASSIGN_OR_RETURN(MapView map,
                       MapView::Open(f, {"namespace", "metric", "dimensions", "stat", "unit"}));
-  SB_ASSIGN_OR_RETURN(out->namespace_name, Required(map, "namespace"));
-  SB_ASSIGN_OR_RETURN(out->metric_name, Required(map, "metric"));
+  SB_ASSIGN_OR_RETURN(out->namespace_name, Required(map, "namespace", kCloudWatchNameText));
+  SB_ASSIGN_OR_RETURN(out->metric_name, Required(map, "metric", kCloudWatchNameText));
   if (auto dims = map.Get("dimensions")) {
     SB_ASSIGN_OR_RETURN(MapView dim_map, MapView::Open(*dims));
     if (dim_map.entries().size() > static_cast<size_t>(kMaxDimensions)) {
@@ -1308,19 +1383,25 @@ Status ConfigReader::ReadCloudWatch(const Field& f, aws::MetricStat* out) const 
       if (name.empty()) {
         return Error(dims->path, "a dimension name must not be empty");
       }
-      SB_ASSIGN_OR_RETURN(std::string text, NonEmptyText(Field{Child(dims->path, name), value}));
+      if (name.size() > kMaxCloudWatchNameBytes) {
+        return Error(Child(dims->path, name),
+                     "a dimension name must be at most " + std::to_string(kMaxCloudWatchNameBytes) +
+                         " bytes (got " + std::to_string(name.size()) + ")");
+      }
+      SB_ASSIGN_OR_RETURN(std::string text,
+                          NonEmptyText(Field{Child(dims->path, name), value}, kDimensionValueText));
       out->dimensions.push_back(aws::Dimension{name, std::move(text)});
     }
   }
-  SB_ASSIGN_OR_RETURN(out->stat, Required(map, "stat"));
+  SB_ASSIGN_OR_RETURN(out->stat, Required(map, "stat", kNameText));
   if (Status s = CheckStat(out->stat); !s.ok()) {
     return Error(Child(f.path, "stat"), s.message());
   }
   if (auto unit = map.Get("unit")) {
-    SB_ASSIGN_OR_RETURN(out->unit, NonEmptyText(*unit));
+    SB_ASSIGN_OR_RETURN(out->unit, NonEmptyText(*unit, kNameText));
     const auto& units = StandardUnits();
     if (std::find(units.begin(), units.end(), out->unit) == units.end()) {
-      std::string message = "unknown unit \"" + out->unit + "\"";
+      std::string message = "unknown unit " + Quote(out->unit);
       if (auto guess = DidYouMean(out->unit, units)) {
         message += " (did you mean \"" + *guess + "\"?)";
       }
@@ -1335,7 +1416,7 @@ Status ConfigReader::ReadMath(const Field& f, Seconds period, MathQueryConfig* o
     return Error(f.path, "expected a map, got " + Describe(f.node));
   }
   SB_ASSIGN_OR_RETURN(MapView map, MapView::Open(f, {"expression", "metrics"}));
-  SB_ASSIGN_OR_RETURN(out->expression, Required(map, "expression"));
+  SB_ASSIGN_OR_RETURN(out->expression, Required(map, "expression", kMultiLineText));
   const std::string expression_path = Child(f.path, "expression");
   if (out->expression.size() > kMaxMathExpressionLength) {
     return Error(expression_path, "must be at most " + std::to_string(kMaxMathExpressionLength) +
@@ -1387,7 +1468,7 @@ Status ConfigReader::ReadMath(const Field& f, Seconds period, MathQueryConfig* o
   for (const MathWord& w : words) {
     if (!w.call && std::islower(static_cast<unsigned char>(w.text[0])) &&
         std::find(ids.begin(), ids.end(), w.text) == ids.end()) {
-      std::string message = "unknown metric id \"" + std::string(w.text) + "\"";
+      std::string message = "unknown metric id " + Quote(w.text);
       if (ids.empty()) {
         message += " (no metrics are defined)";
       } else {
@@ -1403,7 +1484,7 @@ Status ConfigReader::ReadMath(const Field& f, Seconds period, MathQueryConfig* o
           std::any_of(words.begin(), words.end(), [&](const MathWord& w) { return w.text == id; });
       if (!used) {
         return Error(Child(metrics_path, id),
-                     "not used in the expression \"" + out->expression + "\"");
+                     "not used in the expression " + Quote(out->expression));
       }
     }
   }
@@ -1452,7 +1533,7 @@ Status ConfigReader::ReadLogsInsights(const Field& f, Seconds period,
     return Error(groups->path, m);
   }
 
-  SB_ASSIGN_OR_RETURN(out->query, Required(map, "query"));
+  SB_ASSIGN_OR_RETURN(out->query, Required(map, "query", kMultiLineText));
   const std::string query_path = Child(f.path, "query");
   if (Trim(out->query).empty()) {
     return Error(query_path, "must not be empty");
@@ -1461,10 +1542,10 @@ Status ConfigReader::ReadLogsInsights(const Field& f, Seconds period,
     return Error(query_path, "must be at most " + std::to_string(aws::kMaxQueryStringLength) +
                                  " characters (got " + std::to_string(out->query.size()) + ")");
   }
-  SB_ASSIGN_OR_RETURN(out->value_field, Required(map, "value_field"));
+  SB_ASSIGN_OR_RETURN(out->value_field, Required(map, "value_field", kNameText));
   auto time_field = map.Get("time_field");
   if (time_field) {
-    SB_ASSIGN_OR_RETURN(out->time_field, NonEmptyText(*time_field));
+    SB_ASSIGN_OR_RETURN(out->time_field, NonEmptyText(*time_field, kNameText));
   }
   if (auto v = map.Get("limit")) {
     SB_ASSIGN_OR_RETURN(out->limit, WholeNumber(*v, 1, aws::kMaxQueryLimit));
@@ -1491,7 +1572,7 @@ Status ConfigReader::ReadLogsInsights(const Field& f, Seconds period,
   }
   if (!time_field) {
     return Error(Child(f.path, "time_field"),
-                 "is required: set it to \"" + found.column + "\", the query's bin() column");
+                 "is required: set it to " + Quote(found.column) + ", the query's bin() column");
   }
   if (Status s = aws::CheckQueryBin(out->query, period, out->time_field); !s.ok()) {
     return Error(time_field->path, s.message());
@@ -1509,29 +1590,29 @@ Status ConfigReader::ReadLogsInsights(const Field& f, Seconds period,
                       std::back_inserter(compact_field),
                       [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
   if (compact_query.find(compact_field) == std::string::npos) {
-    return Error(value_path, "\"" + out->value_field +
-                                 "\" does not appear in the query (name the result column, "
+    return Error(value_path, Quote(out->value_field) +
+                                 " does not appear in the query (name the result column, "
                                  "e.g. \"value\" for \"stats avg(elapsed) as value\")");
   }
   return Status::Ok();
 }
 
 Status ConfigReader::ReadMissing(const Field& f, MissingPolicy* out) const {
-  SB_ASSIGN_OR_RETURN(std::string text, Text(f, "a number or unknown"));
+  SB_ASSIGN_OR_RETURN(std::string text, Text(f, "a number or unknown", kNameText));
   if (Trim(text) == "unknown") {
     out->value = std::nullopt;
     return Status::Ok();
   }
   auto v = ParseNumber(text);
   if (!v) {
-    return Error(f.path, "must be a number or \"unknown\" (got \"" + text + "\")");
+    return Error(f.path, "must be a number or \"unknown\" (got " + Quote(text) + ")");
   }
   out->value = *v;
   return Status::Ok();
 }
 
 Status ConfigReader::ReadNoData(const Field& f, NoDataPolicy* out) const {
-  SB_ASSIGN_OR_RETURN(std::string text, Text(f, "skip, hold or a number"));
+  SB_ASSIGN_OR_RETURN(std::string text, Text(f, "skip, hold or a number", kNameText));
   std::string_view t = Trim(text);
   if (t == "skip") {
     out->kind = NoDataPolicy::Kind::kSkip;
@@ -1543,7 +1624,7 @@ Status ConfigReader::ReadNoData(const Field& f, NoDataPolicy* out) const {
   }
   auto v = ParseNumber(t);
   if (!v) {
-    return Error(f.path, "must be skip, hold or a number (got \"" + text + "\")");
+    return Error(f.path, "must be skip, hold or a number (got " + Quote(text) + ")");
   }
   out->kind = NoDataPolicy::Kind::kValue;
   out->value = *v;
@@ -1568,10 +1649,10 @@ Result<Config> ParseConfig(std::string_view yaml_text, const EnvLookup& env,
 }
 
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
-  auto text = ReadFile(path, kMaxConfigBytes);
+  auto text = ReadRegularFile(path, kMaxConfigBytes);
   if (!text.ok()) {
-    return Status::InvalidArgument("cannot read config file \"" + path +
-                                   "\": " + text.status().message());
+    return Status::InvalidArgument("cannot read config file " + Quote(path) + ": " +
+                                   text.status().message());
   }
   std::string base_dir = std::filesystem::path(path).parent_path().string();
   if (base_dir.empty()) {

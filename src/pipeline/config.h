@@ -10,9 +10,13 @@
 // an error naming it. Unknown keys are errors (with a did-you-mean). API keys never appear in a
 // message. No network is touched here.
 //
-// Everything in a Config returned by ParseConfig() has been checked: durations are in range,
-// URLs are http(s), statistics and units are ones CloudWatch knows, and each metric's expression
-// compiles (pipeline/expression.h) over its query names and uses every query.
+// Everything in a Config returned by ParseConfig() has been checked: durations and numbers are in
+// range (finite, no absurd values), URLs are http(s), statistics and units are ones CloudWatch
+// knows, and each metric's expression compiles (pipeline/expression.h) over its query names and
+// uses every query. Every string is valid UTF-8 without control characters (only queries and
+// expressions may hold tabs and line breaks), names and ids are at most 256 bytes, and every
+// value is within its documented size after ${NAME} expansion (docs/config.md, "Limits"), so a
+// Config is safe to print and bounded in size. A value quoted in a message is escaped (\xNN).
 //
 // The user-facing contract is ../shared/docs/config-example.yaml; docs/config.md lists every key.
 
@@ -33,9 +37,9 @@ struct StatuspageConfig {
   std::string page_id;
   Secret api_key;                                         // from api_key or api_key_file (trimmed)
   std::string base_url = "https://api.statuspage.io/v1";  // http(s); trailing '/' removed
-  double requests_per_second = 1.0;                       // > 0; the documented limit is 1 per key
-  int max_points_per_request = 3000;                      // chunk size for the bulk endpoint
-  Seconds timeout{30};
+  double requests_per_second = 1.0;   // 0.01..10; the documented limit is 1 per key
+  int max_points_per_request = 3000;  // chunk size for the bulk endpoint
+  Seconds timeout{30};                // 1s..10m
 };
 
 // aws.logs: how Logs Insights queries are run.
@@ -77,7 +81,7 @@ struct StateConfig {
 };
 
 struct ScheduleConfig {
-  Seconds interval{60};
+  Seconds interval{60};  // 10s..1d
 };
 
 // What to use for a query's bucket when CloudWatch returned no datapoint.
@@ -129,9 +133,9 @@ struct QueryConfig {
 struct MetricConfig {
   std::string name;  // unique
   std::string statuspage_metric_id;
-  Seconds period{60};  // multiple of 60
-  Seconds delay{120};
-  Seconds lookback{600};
+  Seconds period{60};                // multiple of 60, at most 1d
+  Seconds delay{120};                // 0..1d
+  Seconds lookback{600};             // 0..28d
   Seconds backfill{86400};           // at most 28 days
   std::vector<QueryConfig> queries;  // one for `cloudwatch:`, named "value"; else in YAML order
   std::string expression;            // muParser syntax over query names; "value" by default for
@@ -158,8 +162,10 @@ inline constexpr Seconds kMaxBackfill{28 * 86400};
 Result<Config> ParseConfig(std::string_view yaml_text, const EnvLookup& env,
                            const std::string& base_dir = ".");
 
-// Reads `path`, then ParseConfig with the file's directory as base_dir. A missing or unreadable
-// file is InvalidArgument `cannot read config file "<path>": <strerror>`.
+// Reads `path` (a regular file, or a symlink to one, of at most 16 MiB: core/file.h), then
+// ParseConfig with the file's directory as base_dir. A missing, unreadable or oversized file, or
+// one that is not a regular file (a FIFO would block forever), is InvalidArgument
+// `cannot read config file "<path>": <reason>`, e.g. "is a FIFO (named pipe), not a regular file".
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env);
 
 }  // namespace statusbridge::pipeline

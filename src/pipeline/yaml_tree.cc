@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
+
 namespace statusbridge::pipeline {
 namespace {
 
@@ -125,13 +127,15 @@ class ViewStreamBuf : public std::streambuf {
   }
 };
 
+// yaml-cpp's messages can quote the input ("unknown escape character: <c>", "bad YAML version:
+// <text>"): escaped, so no control character or stray byte reaches a terminal or a log.
 std::string InvalidYaml(const YAML::Mark& mark, const std::string& message) {
   std::string where;
   if (!mark.is_null()) {
     where =
         " at line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
   }
-  return "invalid YAML" + where + ": " + message;
+  return "invalid YAML" + where + ": " + EscapeText(message, 200);
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ class YamlTree {
   //   - "contains a NUL byte (is it a text file?)" (yaml-cpp would stop reading at it);
   //   - "invalid YAML at line L, column C: <yaml-cpp's message>", for any syntax error, in any
   //     document (an unknown alias, a tab in indentation, a quote the input ends inside, ...);
+  //     the message is escaped as core/text.h EscapeText does (it can quote the input);
   //   - "invalid YAML at line L, column C: unexpected text", where yaml-cpp 0.7 would read empty
   //     documents forever (a stray "," outside any collection, as in "[a],");
   //   - "invalid YAML: nested more than N levels deep" (yaml-cpp's recursion limit);

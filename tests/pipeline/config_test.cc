@@ -5,17 +5,24 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "fifo_guard.h"
 #include "status_matchers.h"
 
 namespace statusbridge::pipeline {
 namespace {
 
+using ::statusbridge::testing::MakeFifo;
 using ::statusbridge::testing::StatusIs;
+using ::statusbridge::testing::WithoutHangingOn;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 
@@ -28,7 +35,9 @@ EnvLookup TestEnv() {
                  {"EMPTY", ""},
                  {"MNAME", "from-env"},
                  {"LB", "app/my-alb/1"},
-                 {"HOST", "127.0.0.1:8080"}});
+                 {"HOST", "127.0.0.1:8080"},
+                 {"ESCAPE", "a\x1b[2Jb"},
+                 {"BIG", std::string(100 << 10, 'b')}});
 }
 
 // A fresh directory under the test temp dir.
@@ -338,11 +347,206 @@ TEST(ConfigTest, LoadConfigFileErrors) {
                        "or directory"));
   std::string dir = MakeTempDir("load_errors");
   EXPECT_THAT(LoadConfigFile(dir, TestEnv()),
-              StatusIs(StatusCode::kInvalidArgument,
-                       "cannot read config file \"" + dir + "\": Is a directory"));
+              StatusIs(StatusCode::kInvalidArgument, "cannot read config file \"" + dir +
+                                                         "\": is a directory, not a regular file"));
   WriteFile(dir + "/bad.yaml", "statuspage: [\n");
   EXPECT_THAT(LoadConfigFile(dir + "/bad.yaml", TestEnv()),
               StatusIs(StatusCode::kInvalidArgument, StartsWith("config: invalid YAML at line")));
+}
+
+// A FIFO would block the read forever (no writer comes), a directory or a device is a mistake:
+// refused at once, saying what the path is.
+TEST(ConfigTest, OnlyRegularFilesAreRead) {
+  std::string dir = MakeTempDir("not_regular");
+  const std::string fifo = dir + "/fifo";
+  MakeFifo(fifo);
+  EXPECT_THAT(
+      WithoutHangingOn(fifo, [&] { return LoadConfigFile(fifo, TestEnv()); }),
+      StatusIs(StatusCode::kInvalidArgument, "cannot read config file \"" + fifo +
+                                                 "\": is a FIFO (named pipe), not a regular file"));
+
+  const std::string yaml = std::string("statuspage: {page_id: p1, api_key_file: KEYFILE}\n") +
+                           "metrics:\n  - {name: m, statuspage_metric_id: id1, cloudwatch: "
+                           "{namespace: NS, metric: M, stat: Sum}}\n";
+  auto with_key_file = [&](const std::string& key_file) {
+    std::string text = yaml;
+    text.replace(text.find("KEYFILE"), 7, key_file);
+    return ParseConfig(text, TestEnv(), dir);
+  };
+  EXPECT_THAT(
+      WithoutHangingOn(fifo, [&] { return with_key_file("fifo"); }),
+      StatusIs(StatusCode::kInvalidArgument, "statuspage.api_key_file: cannot read \"" + fifo +
+                                                 "\": is a FIFO (named pipe), not a regular file"));
+  EXPECT_THAT(with_key_file(dir), StatusIs(StatusCode::kInvalidArgument,
+                                           "statuspage.api_key_file: cannot read \"" + dir +
+                                               "\": is a directory, not a regular file"));
+  if (std::filesystem::exists("/dev/zero")) {  // endless: would fill memory, or hit the size cap
+    EXPECT_THAT(with_key_file("/dev/zero"),
+                StatusIs(StatusCode::kInvalidArgument,
+                         "statuspage.api_key_file: cannot read \"/dev/zero\": is a character "
+                         "device, not a regular file"));
+  }
+
+  // Symlinks to regular files are fine (Kubernetes mounts secrets that way).
+  WriteFile(dir + "/real-key", "key-from-link\n");
+  std::filesystem::create_symlink(dir + "/real-key", dir + "/key-link");
+  auto linked = with_key_file("key-link");
+  ASSERT_OK(linked);
+  EXPECT_EQ(linked->statuspage.api_key.reveal(), "key-from-link");
+  WriteFile(dir + "/statusbridge.yaml", yaml.substr(0, yaml.find("KEYFILE")) + "key-link" +
+                                            yaml.substr(yaml.find("KEYFILE") + 7));
+  std::filesystem::create_symlink(dir + "/statusbridge.yaml", dir + "/config-link.yaml");
+  ASSERT_OK(LoadConfigFile(dir + "/config-link.yaml", TestEnv()));
+}
+
+TEST(ConfigTest, OversizedFilesAreRefusedBeforeParsing) {
+  std::string dir = MakeTempDir("oversized");
+  WriteFile(dir + "/big.yaml", "# " + std::string(16 << 20, 'x') + "\n");
+  EXPECT_THAT(LoadConfigFile(dir + "/big.yaml", TestEnv()),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "cannot read config file \"" + dir + "/big.yaml\": is larger than 16 MiB"));
+  WriteFile(dir + "/key", std::string((64 << 10) + 1, 'k'));
+  EXPECT_THAT(
+      ParseConfig("statuspage: {page_id: p1, api_key_file: key}\n" + std::string(kOneMetric),
+                  TestEnv(), dir),
+      StatusIs(StatusCode::kInvalidArgument,
+               "statuspage.api_key_file: cannot read \"" + dir + "/key\": is larger than 64 KiB"));
+}
+
+// An EnvLookup that counts the bytes of every value it hands out: what ${VAR} expansion copied.
+class CountingEnv {
+ public:
+  explicit CountingEnv(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
+  EnvLookup Lookup() {
+    return [this](std::string_view name) -> std::optional<std::string> {
+      auto it = vars_.find(std::string(name));
+      if (it == vars_.end()) {
+        return std::nullopt;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      bytes_ += it->second.size();
+      return it->second;
+    };
+  }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  std::map<std::string, std::string> vars_;
+  std::mutex mu_;
+  size_t bytes_ = 0;
+};
+
+// The hostile run: a 100 KB variable expanded into 1,000 metric names took 696 MB. Now the first
+// name fails, and expansion never builds more than the limit.
+TEST(ConfigTest, HugeExpansionsFailFastWithoutBigAllocations) {
+  CountingEnv env({{"BIG", std::string(100 << 10, 'b')}});
+  std::string yaml = std::string(kHead) + "metrics:\n";
+  for (int i = 0; i < 1000; ++i) {
+    yaml += "  - {name: \"${BIG}-" + std::to_string(i) + "\", statuspage_metric_id: id" +
+            std::to_string(i) + ", cloudwatch: {namespace: NS, metric: M, stat: Sum}}\n";
+  }
+  EXPECT_THAT(ParseConfig(yaml, env.Lookup()),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "metrics[0].name: must be at most 256 bytes (got more after ${...} "
+                       "expansion)"));
+  EXPECT_LE(env.bytes(), size_t{300} << 10) << "expanded far past the first name";
+
+  // One value made of many expansions stops at its limit, not at the end of the text.
+  CountingEnv env2({{"BIG", std::string(100 << 10, 'b')}});
+  std::string many;
+  for (int i = 0; i < 10000; ++i) {
+    many += "${BIG}";
+  }
+  EXPECT_THAT(ParseConfig(std::string(kHead) +
+                              "metrics:\n  - {name: m, statuspage_metric_id: i, "
+                              "period: 5m, logs_insights: {log_groups: [\"" +
+                              many +
+                              "\"], query: \"stats avg(x) as v by bin(5m) as t\", value_field: v, "
+                              "time_field: t}}\n",
+                          env2.Lookup()),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "metrics[0] (m).logs_insights.log_groups[0]: must be at most 65536 bytes "
+                       "(got more after ${...} expansion)"));
+  EXPECT_LE(env2.bytes(), size_t{200} << 10);
+
+  // A 10 MB name written out.
+  EXPECT_THAT(
+      ParseConfig(std::string(kHead) + "metrics:\n  - {name: " + std::string(10 << 20, 'n') +
+                      ", statuspage_metric_id: i, cloudwatch: {namespace: NS, metric: M, "
+                      "stat: Sum}}\n",
+                  TestEnv()),
+      StatusIs(StatusCode::kInvalidArgument,
+               "metrics[0].name: must be at most 256 bytes (got 10485760)"));
+}
+
+// Values each within their own limit still add up: aliases (or variables) can make a small file
+// hold a huge config. All values together are capped at the file's own limit, 16 MiB.
+TEST(ConfigTest, AllValuesTogetherAreCappedAfterExpansion) {
+  // One CloudWatch block with 30 dimensions of 1024 bytes (each value within its limit), used
+  // through an alias by 10 queries in each of 100 metrics: 30 MB of values from a 40 KB file.
+  std::string dimensions = "D0: &v \"" + std::string(1024, 'v') + "\"";
+  for (int d = 1; d < 30; ++d) {
+    dimensions += ", D" + std::to_string(d) + ": *v";
+  }
+  std::string yaml = std::string(kHead) + "metrics:\n";
+  for (int i = 0; i < 100; ++i) {
+    std::string n = std::to_string(i);
+    std::string queries;
+    std::string expression;
+    for (int q = 0; q < 10; ++q) {
+      std::string block =
+          i == 0 && q == 0
+              ? "&c {namespace: NS, metric: M, stat: Sum, dimensions: {" + dimensions + "}}"
+              : "*c";
+      queries += (q == 0 ? "" : ", ") + ("q" + std::to_string(q)) + ": {cloudwatch: " + block + "}";
+      expression += (q == 0 ? "q" : " + q") + std::to_string(q);
+    }
+    yaml += "  - {name: m" + n + ", statuspage_metric_id: i" + n + ", queries: {" + queries +
+            "}, expression: \"" + expression + "\"}\n";
+  }
+  EXPECT_LT(yaml.size(), size_t{64} << 10);
+  auto config = ParseConfig(yaml, TestEnv());
+  EXPECT_THAT(config,
+              StatusIs(StatusCode::kInvalidArgument,
+                       MatchesRegex(R"(metrics\[[0-9]+\] \(m[0-9]+\)\.queries\.q[0-9]\.)"
+                                    R"(cloudwatch\.dimensions\.D[0-9]+: the config's values add )"
+                                    R"(up to more than 16 MiB after \$\{\.\.\.\} expansion )"
+                                    R"(\(aliases count each time they are used\))")))
+      << config.status().ToString();
+}
+
+TEST(ConfigTest, AcceptsValuesAtTheirLimits) {
+  const std::string name(256, 'n');
+  auto config =
+      ParseConfig("statuspage: {page_id: " + std::string(256, 'p') +
+                      ", api_key: k, requests_per_second: 0.01, timeout: 10m}\n"
+                      "schedule: {interval: 1d}\n"
+                      "defaults: {period: 1d, delay: 1d, lookback: 28d}\n"
+                      "metrics:\n"
+                      "  - name: " +
+                      name + "\n    statuspage_metric_id: " + std::string(256, 'i') +
+                      "\n    cloudwatch: {namespace: " + std::string(255, 'N') +
+                      ", metric: " + std::string(255, 'M') + ", stat: Sum, dimensions: {" +
+                      std::string(255, 'D') + ": " + std::string(1024, 'v') +
+                      "}}\n    expression: \"value\\n\\t+ 0\"\n"
+                      "  - name: \"caf\u00e9 \u2713\"\n    statuspage_metric_id: x\n"
+                      "    cloudwatch: {namespace: NS, metric: M, stat: Sum}\n",
+                  TestEnv());
+  ASSERT_OK(config);
+  EXPECT_EQ(config->statuspage.requests_per_second, 0.01);
+  EXPECT_EQ(config->statuspage.timeout, Seconds(600));
+  EXPECT_EQ(config->schedule.interval, Seconds(86400));
+  EXPECT_EQ(config->metrics[0].name, name);
+  EXPECT_EQ(config->metrics[0].period, Seconds(86400));
+  EXPECT_EQ(config->metrics[0].lookback, Seconds(28 * 86400));
+  EXPECT_EQ(config->metrics[0].expression, "value\n\t+ 0");
+  EXPECT_EQ(config->metrics[1].name, "caf\xC3\xA9 \xE2\x9C\x93");
+
+  auto fast = ParseConfig(
+      "statuspage: {page_id: p1, api_key: k, requests_per_second: 10}\n" + std::string(kOneMetric),
+      TestEnv());
+  ASSERT_OK(fast);
+  EXPECT_EQ(fast->statuspage.requests_per_second, 10);
 }
 
 TEST(ConfigTest, AcceptsEveryStatisticForm) {
@@ -921,9 +1125,11 @@ std::vector<BadCase> BadCases() {
            kOneMetric,
        "statuspage.base_url: credentials in URLs are not supported"},
       {sp + "{page_id: p1, api_key: k, requests_per_second: 0}\n" + kOneMetric,
-       "statuspage.requests_per_second: must be greater than 0 (got 0)"},
+       "statuspage.requests_per_second: must be between 0.01 and 10 (got 0); Statuspage documents "
+       "1 request per second per API key"},
       {sp + "{page_id: p1, api_key: k, requests_per_second: -2}\n" + kOneMetric,
-       "statuspage.requests_per_second: must be greater than 0 (got -2)"},
+       "statuspage.requests_per_second: must be between 0.01 and 10 (got -2); Statuspage "
+       "documents 1 request per second per API key"},
       {sp + "{page_id: p1, api_key: k, requests_per_second: fast}\n" + kOneMetric,
        "statuspage.requests_per_second: expected a number, got \"fast\""},
       {sp + "{page_id: p1, api_key: k, requests_per_second: .inf}\n" + kOneMetric,
@@ -939,7 +1145,7 @@ std::vector<BadCase> BadCases() {
        "statuspage.max_points_per_request: must be a whole number between 1 and 100000 (got "
        "2.5)"},
       {sp + "{page_id: p1, api_key: k, timeout: 0s}\n" + kOneMetric,
-       "statuspage.timeout: must be greater than 0s"},
+       "statuspage.timeout: must be between 1s and 10m (got 0s)"},
       {sp + "{page_id: p1, api_key: k, timeout: 5x}\n" + kOneMetric,
        "statuspage.timeout: invalid duration \"5x\": unknown unit 'x' (use s, m, h or d)"},
       {sp + "{page_id: \"${P\", api_key: k}\n" + kOneMetric,
@@ -965,7 +1171,7 @@ std::vector<BadCase> BadCases() {
       {std::string(kHead) + "state: statusbridge.db\n" + kOneMetric,
        "state: expected a map, got a single value"},
       {std::string(kHead) + "schedule: {interval: 5s}\n" + kOneMetric,
-       "schedule.interval: must be at least 10s (got 5s)"},
+       "schedule.interval: must be between 10s and 1d (got 5s)"},
       {std::string(kHead) + "schedule: {every: 1m}\n" + kOneMetric,
        "schedule.every: unknown key (expected one of: interval)"},
 
@@ -1428,6 +1634,134 @@ std::vector<BadCase> BadCases() {
        "(did you mean \"Sum\"?)"},
       {M("cloudwatch_math: {expression: m1, metrics: {m1: {" + kStat + "}}}, expression: \"42\""),
        "metrics[0] (m).cloudwatch_math: not used in the expression \"42\""},
+
+      // Control characters and bytes that are not UTF-8: refused, and shown escaped, never raw.
+      {sp + "{page_id: \"p\\x1b[31m1\", api_key: k}\n" + kOneMetric,
+       "statuspage.page_id: must not contain control characters (got \"p\\x1B[31m1\")"},
+      {WithMetric("name: \"a\\x1b]0;title\\x07\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must not contain control characters (got \"a\\x1B]0;title\\x07\")"},
+      {WithMetric("name: \"m\\u009b31m\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must not contain control characters (got \"m\\xC2\\x9B31m\")"},
+      {WithMetric("name: \"two\\nlines\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must not contain control characters (got \"two\\x0Alines\")"},
+      {WithMetric("name: \"tab\\tbed\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must not contain control characters (got \"tab\\x09bed\")"},
+      {WithMetric("name: \"del\\x7f\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must not contain control characters (got \"del\\x7F\")"},
+      {WithMetric("name: \"${ESCAPE}\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must not contain control characters (got \"a\\x1B[2Jb\")"},
+      {WithMetric("name: \"caf\xe9\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must be valid UTF-8 (got \"caf\\xE9\")"},
+      // A bad name gives no label: later errors in the metric do not print it either.
+      {WithMetric("name: \"x\\x1b[2J\", statuspage_metric_id: id1, stat: Sum, " + cw_ok),
+       "metrics[0].stat: unknown key (did you mean \"statuspage_metric_id\"?)"},
+      {WithMetric("name: m, statuspage_metric_id: \"id\\u0085\", " + cw_ok),
+       "metrics[0] (m).statuspage_metric_id: must not contain control characters (got "
+       "\"id\\xC2\\x85\")"},
+      {Cw("namespace: \"N\\x00S\", metric: M, stat: Sum"),
+       "metrics[0] (m).cloudwatch.namespace: must not contain control characters (got "
+       "\"N\\x00S\")"},
+      {Cw(kStat + ", dimensions: {LB: \"a\\rb\"}"),
+       "metrics[0] (m).cloudwatch.dimensions.LB: must not contain control characters (got "
+       "\"a\\x0Db\")"},
+      {Cw("namespace: NS, metric: M, stat: \"S\\x1bum\""),
+       "metrics[0] (m).cloudwatch.stat: must not contain control characters (got \"S\\x1Bum\")"},
+      {Logs("log_groups: [/ecs/api], query: \"stats avg(x) as v\\x1b by bin(5m) as t\", "
+            "value_field: v, time_field: t"),
+       "metrics[0] (m).logs_insights.query: must not contain control characters other than tabs "
+       "and line breaks (got \"stats avg(x) as v\\x1B by bin(5m) as t\")"},
+      {M(cw_ok + ", expression: \"value\\x9b\""),
+       "metrics[0] (m).expression: must not contain control characters other than tabs and line "
+       "breaks (got \"value\\xC2\\x9B\")"},
+      // Keys go into every path: a bad one is shown escaped in its own path.
+      {std::string(kHead) + kOneMetric + "\"\\e[2Jx\": 1\n",
+       "\\x1B[2Jx: a key must be valid UTF-8 without control characters"},
+      {M("queries: {\"a\\x01\": {" + cw_ok + "}}, expression: a"),
+       "metrics[0] (m).queries.a\\x01: a key must be valid UTF-8 without control characters"},
+      {Cw(kStat + ", dimensions: {\"L\\nB\": v}"),
+       "metrics[0] (m).cloudwatch.dimensions.L\\x0AB: a key must be valid UTF-8 without control "
+       "characters"},
+      {sp + "{page_id: \"${a\\x01}\", api_key: k}\n" + kOneMetric,
+       "statuspage.page_id: invalid environment variable name \"a\\x01\" in \"${...}\""},
+      {sp + "{page_id: p1, api_key: \"k\\u0085\"}\n" + kOneMetric,
+       "statuspage.api_key: must not contain whitespace or control characters"},
+      // Quoted values are escaped and cut short, whatever refused them.
+      {Cw("namespace: NS, metric: M, stat: \"" + std::string(200, 'S') + "\""),
+       "metrics[0] (m).cloudwatch.stat: unknown statistic \"" + std::string(100, 'S') + "...\""},
+
+      // Sizes, after ${NAME} expansion.
+      {WithMetric("name: " + std::string(257, 'n') + ", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must be at most 256 bytes (got 257)"},
+      {WithMetric("name: \"${BIG}\", statuspage_metric_id: id1, " + cw_ok),
+       "metrics[0].name: must be at most 256 bytes (got more after ${...} expansion)"},
+      {WithMetric("name: \"${EMPTY}" + std::string(257, 'n') + "\", statuspage_metric_id: id1, " +
+                  cw_ok),
+       "metrics[0].name: must be at most 256 bytes (got more after ${...} expansion)"},
+      {sp + "{page_id: " + std::string(300, 'p') + ", api_key: k}\n" + kOneMetric,
+       "statuspage.page_id: must be at most 256 bytes (got 300)"},
+      {WithMetric("name: m, statuspage_metric_id: " + std::string(257, 'i') + ", " + cw_ok),
+       "metrics[0] (m).statuspage_metric_id: must be at most 256 bytes (got 257)"},
+      {Cw("namespace: " + std::string(256, 'N') + ", metric: M, stat: Sum"),
+       "metrics[0] (m).cloudwatch.namespace: must be at most 255 bytes (got 256)"},
+      {Cw("namespace: NS, metric: " + std::string(256, 'M') + ", stat: Sum"),
+       "metrics[0] (m).cloudwatch.metric: must be at most 255 bytes (got 256)"},
+      {Cw(kStat + ", dimensions: {" + std::string(256, 'D') + ": v}"),
+       "metrics[0] (m).cloudwatch.dimensions." + std::string(256, 'D') +
+           ": a dimension name must be at most 255 bytes (got 256)"},
+      {Cw(kStat + ", dimensions: {" + std::string(257, 'D') + ": v}"),
+       "metrics[0] (m).cloudwatch.dimensions." + std::string(40, 'D') +
+           "...: a key must be at most 256 bytes (got 257)"},
+      {Cw(kStat + ", dimensions: {D: " + std::string(1025, 'v') + "}"),
+       "metrics[0] (m).cloudwatch.dimensions.D: must be at most 1024 bytes (got 1025)"},
+      {M(cw_ok + ", expression: \"value + " + std::string(4089, '0') + "\""),
+       "metrics[0] (m).expression: must be at most 4096 bytes (got 4097)"},
+      {sp + "{page_id: p1, api_key: k, base_url: \"https://x/" + std::string(2039, 'u') + "\"}\n" +
+           kOneMetric,
+       "statuspage.base_url: must be at most 2048 bytes (got 2049)"},
+      {std::string(kHead) + "state: {path: " + std::string(4097, 'f') + "}\n" + kOneMetric,
+       "state.path: must be at most 4096 bytes (got 4097)"},
+      {Logs("log_groups: [" + std::string(65537, 'g') + "], " + kLogsRest),
+       "metrics[0] (m).logs_insights.log_groups[0]: must be at most 65536 bytes (got 65537)"},
+
+      // Numbers and durations: absurd values are refused.
+      {sp + "{page_id: p1, api_key: k, requests_per_second: 1e-300}\n" + kOneMetric,
+       "statuspage.requests_per_second: must be between 0.01 and 10 (got 1e-300); Statuspage "
+       "documents 1 request per second per API key"},
+      {sp + "{page_id: p1, api_key: k, requests_per_second: 1e308}\n" + kOneMetric,
+       "statuspage.requests_per_second: must be between 0.01 and 10 (got 1e+308); Statuspage "
+       "documents 1 request per second per API key"},
+      {sp + "{page_id: p1, api_key: k, requests_per_second: 0.009}\n" + kOneMetric,
+       "statuspage.requests_per_second: must be between 0.01 and 10 (got 0.009); Statuspage "
+       "documents 1 request per second per API key"},
+      {sp + "{page_id: p1, api_key: k, requests_per_second: 10.5}\n" + kOneMetric,
+       "statuspage.requests_per_second: must be between 0.01 and 10 (got 10.5); Statuspage "
+       "documents 1 request per second per API key"},
+      {sp + "{page_id: p1, api_key: k, requests_per_second: .nan}\n" + kOneMetric,
+       "statuspage.requests_per_second: expected a number, got \".nan\""},
+      {sp + "{page_id: p1, api_key: k, requests_per_second: 1e999}\n" + kOneMetric,
+       "statuspage.requests_per_second: expected a number, got \"1e999\""},
+      {sp + "{page_id: p1, api_key: k, timeout: 11m}\n" + kOneMetric,
+       "statuspage.timeout: must be between 1s and 10m (got 11m)"},
+      {sp + "{page_id: p1, api_key: k, timeout: 99999999999999999d}\n" + kOneMetric,
+       "statuspage.timeout: invalid duration \"99999999999999999d\": longer than 36500d"},
+      {std::string(kHead) + "schedule: {interval: 25h}\n" + kOneMetric,
+       "schedule.interval: must be between 10s and 1d (got 25h)"},
+      {std::string(kHead) + "defaults: {period: 2d}\n" + kOneMetric,
+       "defaults.period: must be at most 1d (got 2d)"},
+      {std::string(kHead) + "defaults: {delay: 1d1s}\n" + kOneMetric,
+       "defaults.delay: must be at most 1d (got 86401s)"},
+      {std::string(kHead) + "defaults: {lookback: 29d}\n" + kOneMetric,
+       "defaults.lookback: must be at most 28d, what Statuspage keeps (got 29d)"},
+      {M("delay: 1m1h, " + cw_ok),
+       "metrics[0] (m).delay: invalid duration \"1m1h\": units must go from the largest to the "
+       "smallest, each at most once (as in 1h30m)"},
+      {M("lookback: 1m1m, " + cw_ok),
+       "metrics[0] (m).lookback: invalid duration \"1m1m\": units must go from the largest to the "
+       "smallest, each at most once (as in 1h30m)"},
+      {M("missing: 1e999, " + cw_ok),
+       "metrics[0] (m).missing: must be a number or \"unknown\" (got \"1e999\")"},
+      {M("no_data: .inf, " + cw_ok),
+       "metrics[0] (m).no_data: must be skip, hold or a number (got \".inf\")"},
   };
 }
 
@@ -1448,6 +1782,13 @@ TEST(ConfigTest, SecretsNeverAppearInErrors) {
            "statuspage: {page_id: p1, api_key: \"${KEY}\", timeout: 0s}\n",
            "statuspage: {page_id: p1, api_key: \"${KEY}\", base_url: \"https://${KEY}@x\"}\n",
            "statuspage: {page_id: p1, api_key: \"${KEY}\", api_key_file: /x}\n",
+           "statuspage: {page_id: p1, api_key: \"${KEY}\\u0085\"}\n",
+           "statuspage: {page_id: p1, api_key: \"${KEY}\\x1b\"}\n",
+           "statuspage: {page_id: p1, api_key: \"${KEY}\xff\"}\n",  // a raw byte, not UTF-8
+           "statuspage: {page_id: p1, api_key: k}\naws: {role_arn: \"arn:aws:iam::123456789012:"
+           "role/r\", external_id: \"${KEY}\\x1b\"}\n",
+           "statuspage: {page_id: p1, api_key: k}\naws: {role_arn: \"arn:aws:iam::123456789012:"
+           "role/r\", external_id: \"${KEY}\\u0085\"}\n",
        }) {
     auto config = ParseConfig(std::string(yaml) + kOneMetric, TestEnv());
     ASSERT_FALSE(config.ok()) << yaml;

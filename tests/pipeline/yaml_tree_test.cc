@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "status_matchers.h"
 
 namespace statusbridge::pipeline {
@@ -47,13 +48,14 @@ std::string ReadFile(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // yaml-cpp's own tree, as the reference
 
+// As YamlTree words it: yaml-cpp's message, escaped (it can quote the input).
 std::string InvalidYaml(const YAML::Mark& mark, const std::string& message) {
   std::string where;
   if (!mark.is_null()) {
     where =
         " at line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
   }
-  return "invalid YAML" + where + ": " + message;
+  return "invalid YAML" + where + ": " + EscapeText(message, 200);
 }
 
 // Counts documents, remembering where the last one started.
@@ -423,6 +425,19 @@ TEST(YamlTreeTest, SyntaxErrorsKeepTheirPosition) {
   EXPECT_THAT(ParseError("a: 1\n b: 2\n"), StartsWith("invalid YAML at line 2"));
   EXPECT_THAT(ParseError("a:\n\t- b\n"), StartsWith("invalid YAML at line 2"));
   EXPECT_THAT(ParseError("]"), StartsWith("invalid YAML at line 1, column 1: "));
+}
+
+// yaml-cpp quotes pieces of the input in some messages: they reach a terminal escaped.
+TEST(YamlTreeTest, SyntaxErrorsQuoteTheInputEscaped) {
+  EXPECT_EQ(ParseError("a: \"\\\x1b]0;title\x07\"\n"),
+            "invalid YAML at line 1, column 7: unknown escape character: \\x1B");
+  EXPECT_EQ(ParseError("a: \"\\\xc2\x9b\"\n"),
+            "invalid YAML at line 1, column 7: unknown escape character: \\xC2");
+  EXPECT_EQ(ParseError("%YAML 1.\x1b[2J\n---\na: 1\n"),
+            "invalid YAML at line 1, column 1: bad YAML version: 1.\\x1B[2J");
+  EXPECT_EQ(
+      ParseError("%YAML 1." + std::string(1000, '9') + "\xff\n---\na: 1\n"),
+      "invalid YAML at line 1, column 1: bad YAML version: 1." + std::string(180, '9') + "...");
 }
 
 TEST(YamlTreeTest, DeepNestingIsAnErrorNotACrash) {
