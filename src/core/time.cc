@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iterator>
+#include <limits>
 
 #include "core/text.h"
 
@@ -41,6 +42,59 @@ SystemTime AlignDown(SystemTime t, Seconds period) {
   int64_t r = s % p;
   if (r < 0) r += p;
   return FromUnixSeconds(s - r);
+}
+
+namespace {
+
+int64_t SaturatingAdd64(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) {
+    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return out;
+}
+
+int64_t SaturatingMul64(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(a, b, &out)) {
+    return (a < 0) != (b < 0) ? std::numeric_limits<int64_t>::min()
+                              : std::numeric_limits<int64_t>::max();
+  }
+  return out;
+}
+
+int64_t SaturatingSub64(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_sub_overflow(a, b, &out)) {
+    return b < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return out;
+}
+
+}  // namespace
+
+SystemTime SaturatingAdd(SystemTime t, Seconds d) {
+  return FromUnixSeconds(SaturatingAdd64(ToUnixSeconds(t), d.count()));
+}
+
+MonotonicTime SaturatingAdd(MonotonicTime t, Millis d) {
+  using Tick = MonotonicTime::duration;
+  int64_t ticks = 0;
+  if (__builtin_mul_overflow(d.count(), std::chrono::duration_cast<Tick>(Millis(1)).count(),
+                             &ticks)) {
+    // |d| alone is beyond the clock's range: so is t + d.
+    return d.count() > 0 ? MonotonicTime::max() : MonotonicTime::min();
+  }
+  return MonotonicTime(Tick(SaturatingAdd64(t.time_since_epoch().count(), ticks)));
+}
+
+Millis SaturatingDiff(SystemTime a, SystemTime b) {
+  return Millis(SaturatingMul64(SaturatingSub64(ToUnixSeconds(a), ToUnixSeconds(b)), 1000));
+}
+
+Millis SaturatingDiff(MonotonicTime a, MonotonicTime b) {
+  const int64_t ticks = SaturatingSub64(a.time_since_epoch().count(), b.time_since_epoch().count());
+  return std::chrono::duration_cast<Millis>(MonotonicTime::duration(ticks));
 }
 
 Result<Seconds> ParseDuration(std::string_view text) {

@@ -35,6 +35,18 @@ struct TimeWindow {
 inline int64_t ToUnixSeconds(SystemTime t) { return t.time_since_epoch().count(); }
 inline SystemTime FromUnixSeconds(int64_t s) { return SystemTime(Seconds(s)); }
 
+// Saturating time arithmetic. Durations that come from outside (a Retry-After header, a value
+// stored in the state file) can be absurd; adding them to a time point must never overflow
+// (signed overflow is undefined, and a wrapped deadline lies in the past, which made loops spin).
+// Each result is clamped to the range the result type can hold. Negative durations subtract.
+SystemTime SaturatingAdd(SystemTime t, Seconds d);
+MonotonicTime SaturatingAdd(MonotonicTime t, Millis d);
+
+// `a - b` in milliseconds, clamped to Millis' range (instead of overflowing when a and b are
+// centuries apart).
+Millis SaturatingDiff(SystemTime a, SystemTime b);
+Millis SaturatingDiff(MonotonicTime a, MonotonicTime b);
+
 // Largest multiple of `period` (counted from the Unix epoch) that is <= t. REQUIRES: period > 0.
 SystemTime AlignDown(SystemTime t, Seconds period);
 

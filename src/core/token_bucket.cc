@@ -50,7 +50,7 @@ void TokenBucket::PauseFor(Millis d) {
   MonotonicTime now = clock_.Monotonic();
   RefillLocked(now);
   tokens_ = 0;
-  paused_until_ = std::max(paused_until_, now + d);
+  paused_until_ = std::max(paused_until_, SaturatingAdd(now, d));
   last_ = std::max(last_, paused_until_);
 }
 

@@ -23,7 +23,8 @@ class TokenBucket {
   // How long until a token will be available (zero if one is available now).
   Millis TimeUntilAvailable() const;
 
-  // Empties the bucket and forbids tokens until `d` from now (e.g. a Retry-After).
+  // Empties the bucket and forbids tokens until `d` from now (e.g. a Retry-After). Any `d` is safe
+  // (the end saturates); callers cap server-supplied pauses (statuspage::kMaxRetryAfter).
   void PauseFor(Millis d);
 
  private:
