@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <limits>
 #include <mutex>
 
 namespace statusbridge::http {
@@ -28,13 +30,45 @@ CURL* ThreadHandle() {
   return handle.curl;
 }
 
+// What one Send() collects; the callbacks below fill it.
+struct Exchange {
+  HttpResponse* response = nullptr;
+  size_t max_body = 0;
+  size_t header_bytes = 0;
+  bool body_too_large = false;
+  bool headers_too_large = false;
+  int attempts = 0;  // times curl was about to send the request (see Prereq)
+};
+
 size_t WriteBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
+  auto* x = static_cast<Exchange*>(user);
+  const size_t bytes = size * n;
+  if (bytes > x->max_body - std::min(x->max_body, x->response->body.size())) {
+    x->body_too_large = true;
+    return 0;  // curl aborts the transfer with CURLE_WRITE_ERROR and closes the connection
+  }
+  x->response->body.append(data, bytes);
+  return bytes;
+}
+
+// libcurl calls this each time it is about to send the request on a connection. A second call in
+// one Send() is curl resending on its own (it does so when a reused connection turns out dead
+// before any answer); that attempt would bypass the caller's rate limiter, so it is refused and the
+// exchange fails like the dropped connection it is. The caller's own retry is paced.
+int Prereq(void* user, char*, char*, int, int) {
+  auto* x = static_cast<Exchange*>(user);
+  ++x->attempts;
+  return x->attempts == 1 ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 
 size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
-  auto* headers = static_cast<Headers*>(user);
+  auto* x = static_cast<Exchange*>(user);
+  x->header_bytes += size * n;
+  if (x->header_bytes > kMaxResponseHeaderBytes) {
+    x->headers_too_large = true;
+    return 0;
+  }
+  Headers* headers = &x->response->headers;
   std::string_view line(data, size * n);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
     line.remove_suffix(1);
@@ -101,6 +135,9 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_reset(curl);
 
   HttpResponse response;
+  Exchange exchange;
+  exchange.response = &response;
+  exchange.max_body = request.max_response_bytes;
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
@@ -112,9 +149,16 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &WriteHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
+  curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, &Prereq);
+  curl_easy_setopt(curl, CURLOPT_PREREQDATA, &exchange);
+  // A declared Content-Length over the limit fails before any body is read.
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(std::min<size_t>(
+                       request.max_response_bytes,
+                       static_cast<size_t>(std::numeric_limits<curl_off_t>::max()))));
   // Never let curl add "Expect: 100-continue"; and no implicit Accept-Encoding.
   struct curl_slist* list = curl_slist_append(nullptr, "Expect:");
   for (const auto& [k, v] : request.headers) {
@@ -154,6 +198,20 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   // it never holds request headers.
   const std::string detail =
       error_buffer[0] != '\0' ? Snippet(error_buffer) : std::string(curl_easy_strerror(rc));
+  if (exchange.body_too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    return Status::ResourceExhausted(what + ": the response body exceeds this request's limit of " +
+                                     std::to_string(request.max_response_bytes) +
+                                     " bytes; abandoned");
+  }
+  if (exchange.headers_too_large) {
+    return Status::ResourceExhausted(what + ": the response headers exceed " +
+                                     std::to_string(kMaxResponseHeaderBytes) + " bytes; abandoned");
+  }
+  if (exchange.attempts > 1) {
+    return Status::Unavailable(what +
+                               ": the connection was closed before an answer (not resent: "
+                               "the caller retries at its own pace)");
+  }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return Status::DeadlineExceeded(
         what + ": timed out (request timeout " + std::to_string(request.timeout.count()) +

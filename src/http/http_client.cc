@@ -1,6 +1,9 @@
 #include "http/http_client.h"
 
+#include <algorithm>
 #include <charconv>
+
+#include "core/redact.h"
 
 namespace statusbridge::http {
 namespace {
@@ -217,6 +220,12 @@ std::string Snippet(std::string_view body, size_t max) {
   // The result goes into Status messages, logs and JSON output: it must be valid UTF-8 (nlohmann
   // throws on anything else) and printable, whatever bytes the server sent.
   static const char* kHex = "0123456789ABCDEF";
+  // Credentials go first, on more than will be shown, so the cut below never leaves the start of
+  // a secret (a session token is a few KB) behind.
+  const size_t window = max + 16384;
+  const bool longer = body.size() > window;
+  const std::string redacted = RedactCredentials(body.substr(0, window));
+  body = redacted;
   std::string out;
   size_t i = 0;
   while (i < body.size()) {
@@ -236,7 +245,7 @@ std::string Snippet(std::string_view body, size_t max) {
     out += piece;
     i += n == 0 ? 1 : n;
   }
-  if (i < body.size()) {
+  if (i < body.size() || longer) {
     out += "...";
   }
   return out;

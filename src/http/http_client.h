@@ -8,8 +8,14 @@
 // Host, User-Agent, Content-Length and a default Accept). A URL that ParseUrl rejects, or a header
 // name or value that could break the request (CR, LF, NUL), is InvalidArgument and nothing is
 // sent. Transport failures (DNS, connect, TLS, timeout, connection dropped) are a non-OK Status
-// (Unavailable, or DeadlineExceeded for a timeout) naming the method and URL. Any HTTP response,
-// 5xx included, is an OK Result: what the status code means is the caller's business.
+// (Unavailable, or DeadlineExceeded for a timeout) naming the method and URL; so is a response
+// past its size limits (ResourceExhausted: request.max_response_bytes of body, or
+// kMaxResponseHeaderBytes of headers). Any other HTTP response, 5xx included, is an OK Result:
+// what the status code means is the caller's business.
+//
+// Exactly one exchange means exactly one attempt on the wire: an implementation never resends a
+// request by itself (not even on a reused connection the server had closed), so a rate limiter in
+// front of it (rate_limited_http_client.h) sees every request that reaches the server.
 // Implementations are thread-safe.
 
 #include <string>
@@ -30,12 +36,23 @@ std::string_view FindHeader(const Headers& headers, std::string_view name);
 // Whether a header named `name` (case-insensitive) is present, even with an empty value.
 bool HasHeader(const Headers& headers, std::string_view name);
 
+// The largest response body a request accepts unless it says otherwise: far above what any
+// answer we read needs (a page of 100 Statuspage metrics, STS, instance metadata), far below
+// what would hurt a small host. APIs with larger legal answers set their own limit.
+inline constexpr size_t kDefaultMaxResponseBytes = 8u << 20;  // 8 MiB
+// The most header bytes (all lines together) accepted in one response.
+inline constexpr size_t kMaxResponseHeaderBytes = 256u << 10;  // 256 KiB
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;  // absolute: scheme://host[:port]/path[?query]
   Headers headers;
   std::string body;
   Millis timeout{30000};  // whole exchange; 0 means no timeout (Lambda's /next)
+  // A response whose body grows past this is abandoned (the connection is closed) and the call
+  // fails with ResourceExhausted naming the request and the limit: an endless or huge body from
+  // a broken or hostile server must not take the process's memory.
+  size_t max_response_bytes = kDefaultMaxResponseBytes;
 };
 
 struct HttpResponse {
