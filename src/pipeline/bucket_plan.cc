@@ -29,7 +29,8 @@ TimeWindow PlanBucketWindow(SystemTime now, const BucketWindowInputs& in) {
   if (!in.watermark.has_value()) {
     start = oldest;
   } else {
-    SystemTime gap_start = AlignDown(*in.watermark, in.period) + in.period;
+    // Saturating: a watermark read from a damaged state file may be anywhere in int64.
+    SystemTime gap_start = SaturatingAdd(AlignDown(*in.watermark, in.period), in.period);
     SystemTime lookback_start = AlignUp(end - in.lookback, in.period);
     start = std::max(oldest, std::min(gap_start, lookback_start));
   }

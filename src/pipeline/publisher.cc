@@ -31,10 +31,14 @@ Publisher::Publisher(statuspage::StatuspageClient& client, Clock& clock, TokenBu
       options_(options),
       should_stop_(std::move(should_stop)) {}
 
+Millis Publisher::MaxDeferral() const {
+  return std::max(options_.backoff.cap, statuspage::kMaxRetryAfter);
+}
+
 bool Publisher::SleepUntil(MonotonicTime until) {
   while (clock_.Monotonic() < until) {
     if (Stopping()) return false;
-    clock_.SleepFor(std::min(Millis(250), std::chrono::ceil<Millis>(until - clock_.Monotonic())));
+    clock_.SleepFor(std::clamp(SaturatingDiff(until, clock_.Monotonic()), Millis(1), Millis(250)));
   }
   return !Stopping();
 }
@@ -43,7 +47,7 @@ bool Publisher::WaitForToken(MonotonicTime deadline) {
   for (Millis wait = bucket_.TimeUntilAvailable(); wait.count() > 0;
        wait = bucket_.TimeUntilAvailable()) {
     if (Stopping()) return false;
-    if (clock_.Monotonic() + wait > deadline) return false;
+    if (SaturatingAdd(clock_.Monotonic(), wait) > deadline) return false;
     clock_.SleepFor(std::min(wait, Millis(250)));
   }
   return true;
@@ -96,12 +100,15 @@ Publisher::Sent Publisher::SendAndRecord(StateStore& store, const std::vector<Ou
         ++report.rate_limited;
         // The limit is per key: pause every request to it, not only these points.
         wait = r.retry_after.value_or(std::max(wait, Millis(1000)));
-        bucket_.PauseFor(wait);
+        bucket_.PauseFor(std::min(wait, statuspage::kMaxRetryAfter));
       } else {
         ++report.retried;
         if (r.retry_after.has_value()) wait = std::max(wait, *r.retry_after);
       }
-      Status s = store.Defer(items, clock_.Now() + std::chrono::ceil<Seconds>(wait));
+      // Never defer past the cap, whatever the server asked for (a stored time of years would
+      // silence the page long after the server recovered).
+      wait = std::clamp(wait, Millis(0), MaxDeferral());
+      Status s = store.Defer(items, SaturatingAdd(clock_.Now(), std::chrono::ceil<Seconds>(wait)));
       if (!s.ok()) {
         *failure = s;
         return Sent::kStoreFailed;
@@ -119,6 +126,18 @@ Status Publisher::Drain(StateStore& store, MonotonicTime deadline, bool wait_for
   PublishReport local;
   PublishReport& r = report != nullptr ? *report : local;
   Status last;
+  // A state file may hold a retry time from an older version, a broken server or a bad clock:
+  // pull any that lies beyond the cap back to it, so no point is held back for longer.
+  Result<int64_t> clamped =
+      store.ClampDeferrals(SaturatingAdd(clock_.Now(), std::chrono::ceil<Seconds>(MaxDeferral())));
+  if (!clamped.ok()) {
+    return clamped.status();
+  }
+  if (*clamped > 0) {
+    r.errors.push_back(std::to_string(*clamped) + " points had a retry time further ahead than " +
+                       FormatDuration(std::chrono::ceil<Seconds>(MaxDeferral())) +
+                       " in the state file; they are now due by then");
+  }
   // Groups that Statuspage rejected as a whole are split and resent (only the bad metric drops).
   std::vector<std::vector<OutboxItem>> to_split;
   bool stop = false;
@@ -144,8 +163,8 @@ Status Publisher::Drain(StateStore& store, MonotonicTime deadline, bool wait_for
       }
       if (!next->has_value() || !wait_for_deferred) break;
       // Points are deferred: wait for them if that is before the deadline.
-      Seconds until = **next - clock_.Now();
-      MonotonicTime at = clock_.Monotonic() + std::max(until, Seconds(0));
+      Millis until = std::max(SaturatingDiff(**next, clock_.Now()), Millis(0));
+      MonotonicTime at = SaturatingAdd(clock_.Monotonic(), until);
       if (at > deadline || !SleepUntil(at)) break;
       continue;
     }

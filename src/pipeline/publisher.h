@@ -14,7 +14,9 @@
 //                   counted;
 //   retry later  -> 420/429 pause the whole key until Retry-After (default: backoff); 5xx, timeouts
 //                   and dropped connections defer the points with exponential backoff and full
-//                   jitter (by the points' attempt count);
+//                   jitter (by the points' attempt count). No point is ever deferred further than
+//                   MaxDeferral() (the backoff cap or statuspage::kMaxRetryAfter, whichever is
+//                   larger), and each drain first pulls stored retry times beyond that back to it;
 //   key rejected -> 401/403 stop the drain; every point stays in the outbox.
 // The drain ends when the outbox has nothing due, at the deadline, or when should_stop() turns true
 // (checked between requests and while waiting); an in-flight request is always finished.
@@ -76,6 +78,8 @@ class Publisher {
   // Sleeps until `until` in small steps; false if a stop was requested meanwhile.
   bool SleepUntil(MonotonicTime until);
   bool Stopping() const { return should_stop_ && should_stop_(); }
+  // The longest any point is deferred: the backoff cap or statuspage::kMaxRetryAfter.
+  Millis MaxDeferral() const;
 
   statuspage::StatuspageClient& client_;
   Clock& clock_;

@@ -364,6 +364,15 @@ Status StateStore::Defer(const std::vector<OutboxItem>& items, SystemTime next_a
   });
 }
 
+Result<int64_t> StateStore::ClampDeferrals(SystemTime latest) {
+  Stmt upd(db_->conn, "UPDATE outbox SET next_attempt_at = ?1 WHERE next_attempt_at > ?1");
+  if (upd.prepare_rc() != SQLITE_OK) return db_->Error("cannot prepare", upd.prepare_rc());
+  upd.Bind(1, ToUnixSeconds(latest));
+  int rc = upd.Step();
+  if (rc != SQLITE_DONE) return db_->Error("cannot update outbox", rc);
+  return static_cast<int64_t>(sqlite3_changes(db_->conn));
+}
+
 Result<int64_t> StateStore::PendingCount() {
   Stmt st(db_->conn, "SELECT count(*) FROM outbox");
   if (st.prepare_rc() != SQLITE_OK) return db_->Error("cannot count outbox", st.prepare_rc());

@@ -93,6 +93,10 @@ class StateStore {
   Status Reject(const std::vector<OutboxItem>& items);  // permanent 4xx: delete
   Status Defer(const std::vector<OutboxItem>& items, SystemTime next_attempt);  // retry later
 
+  // Moves every next attempt later than `latest` back to `latest` (a retry time stored by an older
+  // version, a broken server or a clock that jumped). Returns how many points it moved.
+  Result<int64_t> ClampDeferrals(SystemTime latest);
+
   // Number of points waiting in the outbox.
   Result<int64_t> PendingCount();
   // Earliest next_attempt among pending points (nullopt when the outbox is empty).

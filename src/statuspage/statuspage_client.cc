@@ -1,6 +1,6 @@
 #include "statuspage/statuspage_client.h"
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -240,6 +240,40 @@ Result<std::vector<MetricInfo>> ParseMetricsPage(std::string_view body) {
   }
 }
 
+// The bulk endpoint answers 202 with MetricAddResponse: a JSON object mapping each metric id to
+// the points stored (openapi.json; the example has no "data" wrapper, the schema's prose does, so
+// both are accepted), each key one of the ids sent. Anything else is not Statuspage's
+// acknowledgement: an HTML page, an empty body, or an error object such as {"error": "..."}.
+Status CheckBulkAnswer(std::string_view body, const std::vector<MetricPoints>& sent) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return Status::Unavailable(body.empty() ? "empty body" : "not JSON");
+  }
+  if (!j.is_object()) {
+    return Status::Unavailable(std::string("a JSON ") + j.type_name() + ", not an object");
+  }
+  const json* map = &j;
+  auto data = j.find("data");
+  if (j.size() == 1 && data != j.end() && data->is_object()) {
+    map = &*data;
+  }
+  for (auto it = map->begin(); it != map->end(); ++it) {
+    if (!it->is_array()) {
+      return Status::Unavailable("member \"" + http::Snippet(it.key(), 64) + "\" is a " +
+                                 it->type_name() + ", not an array of points");
+    }
+    // Statuspage echoes the points it stored, under the ids we sent; any other key ("errors",
+    // say) is somebody else's answer.
+    const bool ours = std::any_of(sent.begin(), sent.end(),
+                                  [&](const MetricPoints& m) { return m.metric_id == it.key(); });
+    if (!ours) {
+      return Status::Unavailable("member \"" + http::Snippet(it.key(), 64) +
+                                 "\" is not a metric id of the request");
+    }
+  }
+  return Status::Ok();
+}
+
 std::string FormatPointTime(SystemTime t) {
   return FormatIso8601(t) + " (" + std::to_string(ToUnixSeconds(t)) + ")";
 }
@@ -351,6 +385,18 @@ SubmitResult StatuspageClientImpl::SubmitMetricData(const std::vector<MetricPoin
     result.retry_after = ParseRetryAfter(retry_after, clock_.Now());
   }
   if (response->status >= 200 && response->status <= 299) {
+    Status shape = CheckBulkAnswer(response->body, data);
+    if (!shape.ok()) {
+      // A proxy, captive portal or broken gateway answered for Statuspage: nothing says the
+      // points were stored, so they stay in the outbox.
+      result.outcome = Outcome::kRetryLater;
+      result.status = Status::Unavailable(Redact(
+          "Statuspage answered HTTP " + std::to_string(response->status) + " for " + what +
+              " with a body that is not its answer (" + shape.message() +
+              "): " + http::Snippet(response->body, kMaxServerMessage) + "; the points are kept",
+          options_.api_key));
+      return result;
+    }
     result.outcome = Outcome::kAccepted;
     return result;
   }
@@ -436,14 +482,19 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, SystemTime now) {
     return std::nullopt;
   }
   if (value.front() >= '0' && value.front() <= '9') {
-    // delta-seconds = 1*DIGIT (RFC 9110 §10.2.3). Anything that would overflow Millis is garbage.
-    constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1000;
+    // delta-seconds = 1*DIGIT (RFC 9110 §10.2.3); a number too large for int64 is still a
+    // number of seconds, just a very large one.
+    const Seconds cap = std::chrono::duration_cast<Seconds>(kMaxRetryAfter);
     int64_t seconds = 0;
-    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec != std::errc() || ptr != value.data() + value.size() || seconds > kMaxSeconds) {
-      return std::nullopt;
+    for (char c : value) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+      if (seconds < cap.count()) {
+        seconds = seconds * 10 + (c - '0');
+      }
     }
-    return Millis(seconds * 1000);
+    return std::min(Millis(Seconds(std::min(seconds, cap.count()))), kMaxRetryAfter);
   }
   Result<SystemTime> when = ParseHttpDate(value);
   if (!when.ok()) {
@@ -452,7 +503,7 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, SystemTime now) {
   if (*when <= now) {
     return Millis(0);
   }
-  return std::chrono::duration_cast<Millis>(*when - now);
+  return std::min(SaturatingDiff(*when, now), kMaxRetryAfter);
 }
 
 std::unique_ptr<StatuspageClient> NewStatuspageClient(http::HttpClient& http, const Clock& clock,

@@ -38,7 +38,8 @@ struct MetricPoints {
 
 // How Statuspage answered one request (DESIGN.md §3).
 enum class Outcome {
-  kAccepted,     // 2xx
+  kAccepted,     // 2xx whose body is Statuspage's answer: a JSON object of metric id -> points
+                 // (a 2xx with any other body, e.g. a captive portal's HTML, is kRetryLater)
   kRejected,     // permanent for these items: 400, 404, 422 and other 4xx not listed here; also
                  // a request we refuse to send (non-finite value, timestamp outside int32)
   kRetryLater,   // 420, 429, 408, 5xx, transport error, timeout, any other unexpected status
@@ -100,9 +101,16 @@ class StatuspageClient {
 inline constexpr int kListPageSize = 100;
 inline constexpr int kMaxListPages = 100;
 
+// The longest wait a Retry-After may impose. Statuspage's rate limit is per second and its 420/429
+// and 503 answers ask for seconds; a larger value is a broken or hostile server, and honouring it
+// would silence the page for as long as it says (99999999 s is three years). Longer values are cut
+// to this, so a healthy Statuspage is tried again within ten minutes.
+inline constexpr Millis kMaxRetryAfter{10 * 60 * 1000};
+
 // Parses a Retry-After header value: delta-seconds or an IMF-fixdate HTTP date (relative to
-// `now`; a date in the past gives zero). Surrounding whitespace is ignored. Returns nullopt for
-// anything else (empty, signed, fractional, other date formats, absurdly large).
+// `now`; a date in the past gives zero). Surrounding whitespace is ignored. The result is at most
+// kMaxRetryAfter (any larger number of seconds or later date is cut to it, however many digits).
+// Returns nullopt for anything else (empty, signed, fractional, other date formats).
 std::optional<Millis> ParseRetryAfter(std::string_view value, SystemTime now);
 
 // `http` and `clock` must outlive the client.

@@ -282,8 +282,9 @@ class SubmitOutcomeTest : public StatuspageClientTest,
 
 TEST_P(SubmitOutcomeTest, MapsStatusCode) {
   const OutcomeCase& c = GetParam();
-  SubmitResult r =
-      SubmitAgainst(Response(c.http_status, R"({"message":"server says hi"})", c.headers));
+  const bool success = c.http_status >= 200 && c.http_status <= 299;
+  SubmitResult r = SubmitAgainst(Response(
+      c.http_status, success ? R"({"m1":[]})" : R"({"message":"server says hi"})", c.headers));
   EXPECT_EQ(r.outcome, c.outcome) << OutcomeName(r.outcome);
   EXPECT_EQ(r.http_status, c.http_status);
   EXPECT_EQ(r.status.code(), c.code) << r.status.ToString();
@@ -346,6 +347,46 @@ INSTANTIATE_TEST_SUITE_P(
         OutcomeCase{"302", 302, {}, Outcome::kRetryLater, StatusCode::kUnavailable, {}},
         OutcomeCase{"100", 100, {}, Outcome::kRetryLater, StatusCode::kUnavailable, {}}),
     [](const ::testing::TestParamInfo<OutcomeCase>& p) { return std::string(p.param.name); });
+
+// A 2xx counts as delivered only when its body is the documented MetricAddResponse: a captive
+// portal's HTML 200 or an error object sent with 202 must not delete the points.
+TEST_F(StatuspageClientTest, A2xxThatIsNotStatuspagesAnswerIsRetriedLater) {
+  struct Case {
+    int status;
+    const char* body;
+  };
+  const Case not_answers[] = {
+      {200, "<html><body>Welcome to the hotel wifi</body></html>"},
+      {200, ""},
+      {202, R"({"error":"internal error, nothing stored"})"},
+      {202, R"({"errors":["bad"]})"},
+      {202, R"({"message":"queued? no"})"},
+      {201, "[]"},
+      {202, "\"ok\""},
+      {202, R"({"m1":[{"timestamp":1}],"error":"partial"})"},
+      {202, R"({"m9":[{"timestamp":1700000000,"value":1.5}]})"},  // not a metric we sent
+  };
+  for (const Case& c : not_answers) {
+    SCOPED_TRACE(c.body);
+    SubmitResult r = SubmitAgainst(Response(c.status, c.body));
+    EXPECT_EQ(r.outcome, Outcome::kRetryLater);
+    EXPECT_EQ(r.http_status, c.status);
+    EXPECT_THAT(r.status, StatusIs(StatusCode::kUnavailable,
+                                   AllOf(HasSubstr("not its answer"),
+                                         HasSubstr("HTTP " + std::to_string(c.status)),
+                                         HasSubstr(std::string("POST ") + kDataUrl))));
+  }
+  const char* answers[] = {
+      R"({"m1":[{"timestamp":1700000000,"value":1.5}]})",
+      "{}",
+      R"({"data":{"m1":[{"timestamp":1700000000,"value":1.5}]}})",
+      R"( {"m1" : [ ]} )",
+  };
+  for (const char* body : answers) {
+    SCOPED_TRACE(body);
+    EXPECT_EQ(SubmitAgainst(Response(202, body)).outcome, Outcome::kAccepted);
+  }
+}
 
 TEST_F(StatuspageClientTest, KeyRejectionMessageNamesRequestAndServerMessage) {
   SubmitResult r = SubmitAgainst(Response(401, R"({"message":"Could not authenticate"})"));
@@ -684,11 +725,18 @@ TEST(ParseRetryAfterTest, Table) {
       {"0", Millis(0)},
       {"30", Millis(30000)},
       {"  30\t", Millis(30000)},
-      {"3600", Millis(3600000)},
+      {"600", Millis(600000)},
       {"007", Millis(7000)},
-      {"9223372036854775", Millis(9223372036854775000)},  // the largest that fits
-      {"9223372036854776", std::nullopt},
-      {"99999999999999999999999", std::nullopt},
+      // Anything longer than kMaxRetryAfter (10 minutes) is cut to it, however large.
+      {"601", kMaxRetryAfter},
+      {"3600", kMaxRetryAfter},
+      {"99999999", kMaxRetryAfter},
+      {"9223372036854775", kMaxRetryAfter},
+      {"9223372036854776", kMaxRetryAfter},
+      {"99999999999999999999999999999999999999999", kMaxRetryAfter},
+      {"000000000000000000000000000000000000000042", Millis(42000)},
+      {"Tue, 14 Nov 2023 23:13:20 GMT", kMaxRetryAfter},  // an hour ahead
+      {"Fri, 31 Dec 9999 23:59:59 GMT", kMaxRetryAfter},
       {"", std::nullopt},
       {"   ", std::nullopt},
       {"abc", std::nullopt},
