@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "aws/aws_error.h"
@@ -500,10 +501,10 @@ class CloudWatchClientImpl : public CloudWatchClient {
 
   // CloudWatchClient
   Result<std::vector<MetricSeries>> GetMetricData(const std::vector<MetricQuery>& queries,
-                                                  const TimeWindow& window,
-                                                  CloudWatchStats* stats) override {
+                                                  const TimeWindow& window, CloudWatchStats* stats,
+                                                  const Deadline& deadline) override {
     CloudWatchStats cost;
-    Result<std::vector<MetricSeries>> result = Fetch(queries, window, cost);
+    Result<std::vector<MetricSeries>> result = Fetch(queries, window, cost, deadline);
     if (stats != nullptr) {
       stats->calls += cost.calls;
       stats->throttled += cost.throttled;
@@ -516,7 +517,8 @@ class CloudWatchClientImpl : public CloudWatchClient {
   int MaxAttempts() const { return std::max(1, options_.max_attempts); }
 
   Result<std::vector<MetricSeries>> Fetch(const std::vector<MetricQuery>& queries,
-                                          const TimeWindow& window, CloudWatchStats& cost) {
+                                          const TimeWindow& window, CloudWatchStats& cost,
+                                          const Deadline& deadline) {
     SB_ASSIGN_OR_RETURN(url_, RequestUrl());
     if (options_.region.empty()) {
       return Status::InvalidArgument(std::string(kOperation) + ": no AWS region configured");
@@ -540,7 +542,7 @@ class CloudWatchClientImpl : public CloudWatchClient {
       series[i].id = queries[i].id;
     }
     for (const PlannedCall& call : *plan) {
-      SB_RETURN_IF_ERROR(RunCall(queries, expressions, call, series, cost));
+      SB_RETURN_IF_ERROR(RunCall(queries, expressions, call, series, cost, deadline));
     }
     return series;
   }
@@ -564,7 +566,8 @@ class CloudWatchClientImpl : public CloudWatchClient {
   // One planned call: every page until NextToken runs out.
   Status RunCall(const std::vector<MetricQuery>& queries,
                  const std::vector<std::string>& expressions, const PlannedCall& call,
-                 std::vector<MetricSeries>& series, CloudWatchStats& cost) {
+                 std::vector<MetricSeries>& series, CloudWatchStats& cost,
+                 const Deadline& deadline) {
     std::unordered_map<std::string, size_t> ids;
     for (size_t index : call.query_indices) {
       ids.emplace(WireId(index), index);
@@ -576,6 +579,7 @@ class CloudWatchClientImpl : public CloudWatchClient {
     // second series.
     std::unordered_map<size_t, std::string> math_labels;
     std::optional<std::string> token;
+    std::unordered_set<std::string> tokens_seen;
     int internal_error_attempts = 0;
     for (int page_number = 0;; ++page_number) {
       if (page_number >= std::max(1, options_.max_pages_per_call)) {
@@ -583,8 +587,12 @@ class CloudWatchClientImpl : public CloudWatchClient {
                                 std::to_string(page_number) +
                                 " pages (NextToken never ran out); giving up");
       }
+      if (deadline.Expired(clock_)) {
+        return deadline.ExpiredStatus(std::string(kOperation) + " (after " +
+                                      std::to_string(page_number) + " pages of a call)");
+      }
       SB_ASSIGN_OR_RETURN(std::string body, BuildRequestBody(queries, expressions, call, token));
-      SB_ASSIGN_OR_RETURN(http::HttpResponse response, SendWithRetries(body, cost));
+      SB_ASSIGN_OR_RETURN(http::HttpResponse response, SendWithRetries(body, cost, deadline));
       SB_ASSIGN_OR_RETURN(ParsedPage page, ParsePage(response.body, ids));
       SB_RETURN_IF_ERROR(CheckOneSeriesPerMathQuery(queries, page, math_labels));
 
@@ -624,7 +632,11 @@ class CloudWatchClientImpl : public CloudWatchClient {
               (r.messages.empty() ? "" : " (" + r.messages + ")") + " (gave up after " +
               std::to_string(internal_error_attempts) + " attempts)");
         }
-        clock_.SleepFor(BackoffDelay(options_.backoff, internal_error_attempts - 1, random_));
+        if (!deadline.SleepFor(BackoffDelay(options_.backoff, internal_error_attempts - 1, random_),
+                               clock_)) {
+          return deadline.ExpiredStatus(std::string(kOperation) +
+                                        " (retrying a result with StatusCode InternalError)");
+        }
         if (page.next_token) {
           token = page.next_token;
         }
@@ -633,6 +645,13 @@ class CloudWatchClientImpl : public CloudWatchClient {
       internal_error_attempts = 0;
       if (!page.next_token) {
         return Status::Ok();
+      }
+      // A token we already followed would loop for ever (a broken or hostile server).
+      if (!tokens_seen.insert(*page.next_token).second) {
+        return Status::Internal(std::string(kOperation) + ": the response repeats a NextToken (" +
+                                http::Snippet(*page.next_token, 64) +
+                                ") already followed on page " + std::to_string(page_number + 1) +
+                                "; giving up instead of looping");
       }
       token = page.next_token;  // PartialData, or simply more pages
     }
@@ -673,9 +692,11 @@ class CloudWatchClientImpl : public CloudWatchClient {
   }
 
   // Sends `body` until a 2xx response, retrying throttling, 5xx and transport errors.
-  Result<http::HttpResponse> SendWithRetries(const std::string& body, CloudWatchStats& cost) {
+  Result<http::HttpResponse> SendWithRetries(const std::string& body, CloudWatchStats& cost,
+                                             const Deadline& deadline) {
     for (int attempt = 0;; ++attempt) {
       SB_ASSIGN_OR_RETURN(http::HttpRequest request, SignedRequest(body));
+      request.timeout = deadline.Cap(request.timeout, clock_);
       ++cost.calls;
       Result<http::HttpResponse> response = http_.Send(request);
       Status status;
@@ -696,18 +717,26 @@ class CloudWatchClientImpl : public CloudWatchClient {
       if (status.code() == StatusCode::kResourceExhausted) {
         ++cost.throttled;
       }
-      clock_.SleepFor(BackoffDelay(options_.backoff, attempt, random_));
+      if (!deadline.SleepFor(BackoffDelay(options_.backoff, attempt, random_), clock_) ||
+          deadline.Expired(clock_)) {
+        return Status(StatusCode::kDeadlineExceeded,
+                      status.message() + " (no time left to retry: " +
+                          deadline.ExpiredStatus("cycle").message() + ")");
+      }
     }
   }
 
   // A request for `body`, signed now with the provider's current credentials.
   Result<http::HttpRequest> SignedRequest(const std::string& body) {
-    return json_util::SignedPost(credentials_, clock_, SigningScope{options_.region, kService},
-                                 url_,
-                                 {{"Content-Type", "application/x-amz-json-1.0"},
-                                  {"X-Amz-Target", kTarget},
-                                  {"x-amzn-query-mode", "true"}},
-                                 body, options_.timeout, kOperation);
+    SB_ASSIGN_OR_RETURN(
+        http::HttpRequest request,
+        json_util::SignedPost(credentials_, clock_, SigningScope{options_.region, kService}, url_,
+                              {{"Content-Type", "application/x-amz-json-1.0"},
+                               {"X-Amz-Target", kTarget},
+                               {"x-amzn-query-mode", "true"}},
+                              body, options_.timeout, kOperation));
+    request.max_response_bytes = kMaxGetMetricDataResponseBytes;
+    return request;
   }
 
   http::HttpClient& http_;

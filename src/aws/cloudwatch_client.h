@@ -25,6 +25,7 @@
 #include "aws/credentials.h"
 #include "core/backoff.h"
 #include "core/clock.h"
+#include "core/deadline.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "http/http_client.h"
@@ -38,6 +39,10 @@ inline constexpr int64_t kMaxDatapointsPerCall = 100800;
 // A plan needing more calls than this is refused: the window is far too long for the periods
 // (10,000 calls is about a billion datapoints).
 inline constexpr int64_t kMaxPlannedCalls = 10000;
+// The largest GetMetricData response body accepted. A legal answer carries at most
+// kMaxDatapointsPerCall timestamp/value pairs (about 40 bytes each in JSON) plus ids, labels and
+// messages for kMaxQueriesPerCall results: some 5 MB. The limit is a wide margin over that.
+inline constexpr size_t kMaxGetMetricDataResponseBytes = 64u << 20;
 
 struct Dimension {
   std::string name;
@@ -143,9 +148,15 @@ class CloudWatchClient {
   //   Internal          a response we cannot make sense of
   //   anything the CredentialsProvider returned, prefixed with "GetMetricData"
   // `stats` may be nullptr; otherwise the calls' cost is added to it, also when the call fails.
+  //
+  // `deadline` bounds the whole call: it is checked before every page and every retry, caps each
+  // request's timeout, and ends the backoff waits; when it passes (or a stop is requested) the
+  // call fails with DeadlineExceeded naming what was under way. A NextToken that repeats one
+  // already followed is Internal (the server would otherwise page for ever).
   virtual Result<std::vector<MetricSeries>> GetMetricData(const std::vector<MetricQuery>& queries,
                                                           const TimeWindow& window,
-                                                          CloudWatchStats* stats) = 0;
+                                                          CloudWatchStats* stats,
+                                                          const Deadline& deadline) = 0;
 };
 
 // `http`, `credentials` and `clock` must outlive the client. `random` feeds the backoff jitter.

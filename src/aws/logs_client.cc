@@ -364,6 +364,8 @@ class LogsInsightsClientImpl : public LogsInsightsClient {
       const MonotonicTime begin = client_.clock_.Monotonic();
       timeout_ = std::clamp(control_.timeout, Millis(0), kMaxWait);
       deadline_ = begin + timeout_;
+      cycle_ends_first_ = control_.cycle_deadline < deadline_;
+      deadline_ = std::min(deadline_, control_.cycle_deadline);
       next_start_at_ = begin;
       Status setup = Setup();
       for (size_t i = 0; i < slots_.size(); ++i) {
@@ -449,8 +451,9 @@ class LogsInsightsClientImpl : public LogsInsightsClient {
       while (!pending_.empty() || in_flight_ > 0) {
         const MonotonicTime now = client_.clock_.Monotonic();
         if (now >= deadline_ || StopRequested()) {
-          EndAll(now >= deadline_ ? "the deadline of " + FormatMillis(timeout_) + " passed"
-                                  : std::string("a stop was requested"));
+          EndAll(now < deadline_     ? std::string("a stop was requested")
+                 : cycle_ends_first_ ? std::string("the cycle's deadline passed")
+                                     : "the deadline of " + FormatMillis(timeout_) + " passed");
           return;
         }
         const bool room = in_flight_ < options_.max_concurrent_queries;
@@ -699,6 +702,7 @@ class LogsInsightsClientImpl : public LogsInsightsClient {
       if (!request.ok()) {
         return request.status();
       }
+      request->max_response_bytes = kMaxLogsResponseBytes;
       if (operation == kStartQuery) {
         ++stats_.start_query_calls;
       } else if (operation == kGetQueryResults) {
@@ -724,6 +728,7 @@ class LogsInsightsClientImpl : public LogsInsightsClient {
     std::vector<size_t> pending_;  // not yet started, in order
     int in_flight_ = 0;
     Millis timeout_{0};
+    bool cycle_ends_first_ = false;  // control_.cycle_deadline comes before begin + timeout
     MonotonicTime deadline_;
     MonotonicTime next_start_at_;  // no StartQuery before this (throttling backoff)
     int start_throttle_streak_ = 0;

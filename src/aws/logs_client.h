@@ -48,6 +48,9 @@ inline constexpr size_t kMaxQueryStringLength = 10000;
 // The model allows `limit` up to 100,000 with nextToken paging, but only 10,000 rows per page
 // and only for Logs Insights QL; we cap at one page's worth. Aggregate with `stats` instead.
 inline constexpr int kMaxQueryLimit = 10000;
+// The largest Logs response body accepted: a GetQueryResults page of kMaxQueryLimit rows of a
+// stats query is a few MB; the limit leaves room for wide rows.
+inline constexpr size_t kMaxLogsResponseBytes = 64u << 20;
 
 // One Logs Insights query over a half-open window.
 struct LogsQuery {
@@ -168,6 +171,9 @@ struct LogsRunControl {
   // "stop requested" in the message). A stop is noticed within one wait, at most
   // max(max_poll_delay, start_backoff.cap).
   std::function<bool()> should_stop;
+  // The cycle's own deadline (clock.Monotonic()), when it comes before start + timeout: the run
+  // then ends there in the same way, "the cycle's deadline passed" in the message.
+  MonotonicTime cycle_deadline = MonotonicTime::max();
 };
 
 class LogsInsightsClient {

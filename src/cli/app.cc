@@ -60,10 +60,13 @@ Result<std::unique_ptr<App>> App::Create(pipeline::Config config, EnvLookup env,
 }
 
 pipeline::CycleReport App::RunOnce(bool dry_run, Millis timeout, std::ostream& out) {
-  if (!dry_run) return runner_->RunCycle(clock_.Monotonic() + timeout, /*wait_for_deferred=*/true);
+  const MonotonicTime deadline = SaturatingAdd(clock_.Monotonic(), timeout);
+  if (!dry_run) {
+    return runner_->RunCycle(deadline, /*wait_for_deferred=*/true);
+  }
 
   pipeline::CycleReport report;
-  std::vector<pipeline::MetricResult> results = runner_->Preview(report);
+  std::vector<pipeline::MetricResult> results = runner_->Preview(deadline, report);
   char line[512];
   std::snprintf(line, sizeof line, "%-32s  %-20s  %s\n", "METRIC", "BUCKET (UTC)", "VALUE");
   out << line;

@@ -20,6 +20,10 @@ bool Deadline::SleepFor(Millis d, Clock& clock) const {
   if (d > Remaining(clock)) {
     return false;
   }
+  if (!should_stop_) {
+    clock.SleepFor(d);
+    return true;
+  }
   while (d > Millis(0)) {
     const Millis slice = std::min(d, Millis(250));
     clock.SleepFor(slice);

@@ -43,7 +43,8 @@ class Deadline {
   // request needs some time to be worth sending; callers check Expired() first).
   Millis Cap(Millis timeout, const Clock& clock, Millis floor = Millis(1000)) const;
 
-  // Sleeps `d` on `clock`, in slices of at most 250 ms so a stop is seen promptly. Returns false
+  // Sleeps `d` on `clock` (in slices of at most 250 ms when a stop can be requested, so it is seen
+  // promptly). Returns false
   // (having slept less) when the deadline would pass first or a stop was requested.
   bool SleepFor(Millis d, Clock& clock) const;
 

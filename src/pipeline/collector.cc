@@ -153,8 +153,7 @@ Collector::Collector(const std::vector<MetricConfig>& metrics, const LogsConfig&
       expression_of_(std::move(expression_of)) {}
 
 std::vector<MetricResult> Collector::Collect(SystemTime now, const MemoryLookup& memory,
-                                             CollectReport* report,
-                                             const std::function<bool()>& should_stop) {
+                                             CollectReport* report, const Deadline& deadline) {
   CollectReport local;
   CollectReport& r = report != nullptr ? *report : local;
   std::vector<MetricResult> results(metrics_.size());
@@ -170,8 +169,8 @@ std::vector<MetricResult> Collector::Collect(SystemTime now, const MemoryLookup&
     plan.inputs[i].assign(m.queries.size(), nullptr);
   }
 
-  ReadCloudWatch(plan, &r);
-  ReadLogs(plan, &r, should_stop);
+  ReadCloudWatch(plan, &r, deadline);
+  ReadLogs(plan, &r, deadline);
 
   for (size_t i = 0; i < metrics_.size(); ++i) {
     MetricResult& res = results[i];
@@ -188,7 +187,7 @@ std::vector<MetricResult> Collector::Collect(SystemTime now, const MemoryLookup&
   return results;
 }
 
-void Collector::ReadCloudWatch(Plan& plan, CollectReport* report) {
+void Collector::ReadCloudWatch(Plan& plan, CollectReport* report, const Deadline& deadline) {
   // (target, window) -> the metric queries read there.
   struct Group {
     const AwsTarget* target;
@@ -228,7 +227,7 @@ void Collector::ReadCloudWatch(Plan& plan, CollectReport* report) {
         }
         report->queries += static_cast<int>(queries.size());
         Result<std::vector<aws::MetricSeries>> series =
-            client.GetMetricData(queries, window, &report->cloudwatch);
+            client.GetMetricData(queries, window, &report->cloudwatch, deadline);
         if (!series.ok()) {
           std::map<size_t, std::vector<QueryRef>> by_metric;
           for (const QueryRef& ref : refs) by_metric[ref.metric].push_back(ref);
@@ -261,8 +260,7 @@ void Collector::ReadCloudWatch(Plan& plan, CollectReport* report) {
   }
 }
 
-void Collector::ReadLogs(Plan& plan, CollectReport* report,
-                         const std::function<bool()>& should_stop) {
+void Collector::ReadLogs(Plan& plan, CollectReport* report, const Deadline& deadline) {
   struct Run {
     const AwsTarget* target;
     std::vector<aws::LogsQuery> queries;
@@ -314,7 +312,8 @@ void Collector::ReadLogs(Plan& plan, CollectReport* report,
     }
     aws::LogsRunControl control;
     control.timeout = std::chrono::duration_cast<Millis>(logs_.query_timeout);
-    control.should_stop = should_stop;
+    control.should_stop = deadline.should_stop();
+    control.cycle_deadline = deadline.at();
     std::vector<Result<aws::LogsQueryResult>> results =
         (*client)->RunQueries(run.queries, control, &report->logs);
     for (const auto& [ref, chunks] : run.refs) {

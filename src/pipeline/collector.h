@@ -85,10 +85,11 @@ class Collector {
                                                    const LogsConfig& logs, SourceClients& clients);
 
   // Reads and computes every metric at `now`. One MetricResult per metric, in config order.
-  // `should_stop` (optional) interrupts Logs Insights polling.
+  // `deadline` bounds every read (GetMetricData pages and retries, Logs Insights polling, which
+  // also stops at aws.logs.query_timeout) and carries the stop request; a read cut off by it
+  // fails its metrics with DeadlineExceeded.
   std::vector<MetricResult> Collect(SystemTime now, const MemoryLookup& memory,
-                                    CollectReport* report,
-                                    const std::function<bool()>& should_stop = nullptr);
+                                    CollectReport* report, const Deadline& deadline = Deadline());
 
  private:
   struct Plan;  // one cycle's reads, defined in collector.cc
@@ -97,8 +98,8 @@ class Collector {
             SourceClients& clients, std::vector<Expression> expressions,
             std::vector<size_t> expression_of);
 
-  void ReadCloudWatch(Plan& plan, CollectReport* report);
-  void ReadLogs(Plan& plan, CollectReport* report, const std::function<bool()>& should_stop);
+  void ReadCloudWatch(Plan& plan, CollectReport* report, const Deadline& deadline);
+  void ReadLogs(Plan& plan, CollectReport* report, const Deadline& deadline);
 
   const std::vector<MetricConfig>& metrics_;
   const LogsConfig& logs_;

@@ -45,6 +45,12 @@ MemoryLookup Runner::Memory(CycleReport& report) {
     Result<std::optional<Watermark>> w = store_.GetWatermark(m.name);
     if (!w.ok()) {
       report.errors.push_back("metric \"" + m.name + "\": " + w.status().ToString());
+    } else if (w->has_value() && (*w)->bucket > report.now) {
+      // No bucket after now has been published: the state file is damaged or the clock went
+      // back. Re-reading the backfill is harmless (slots are idempotent); skipping would not be.
+      report.errors.push_back("metric \"" + m.name + "\": the state file's watermark " +
+                              std::to_string(ToUnixSeconds((*w)->bucket)) +
+                              " lies in the future; ignoring it and reading the backfill");
     } else if (w->has_value()) {
       mem.watermark = (*w)->bucket;
       mem.last_value = (*w)->last_value;
@@ -53,10 +59,10 @@ MemoryLookup Runner::Memory(CycleReport& report) {
   };
 }
 
-void Runner::CollectAndEnqueue(CycleReport& report) {
+void Runner::CollectAndEnqueue(MonotonicTime deadline, CycleReport& report) {
   report.now = clock_.Now();
-  std::vector<MetricResult> results =
-      collector_.Collect(report.now, Memory(report), &report.collect, should_stop_);
+  std::vector<MetricResult> results = collector_.Collect(
+      report.now, Memory(report), &report.collect, Deadline(deadline, should_stop_));
 
   std::vector<StateStore::SeriesRef> series;
   std::vector<StateStore::WatermarkUpdate> marks;
@@ -92,10 +98,10 @@ void Runner::CollectAndEnqueue(CycleReport& report) {
   if (!pruned.ok()) report.errors.push_back("cannot prune state: " + pruned.ToString());
 }
 
-std::vector<MetricResult> Runner::Preview(CycleReport& report) {
+std::vector<MetricResult> Runner::Preview(MonotonicTime deadline, CycleReport& report) {
   report.now = clock_.Now();
-  std::vector<MetricResult> results =
-      collector_.Collect(report.now, Memory(report), &report.collect, should_stop_);
+  std::vector<MetricResult> results = collector_.Collect(
+      report.now, Memory(report), &report.collect, Deadline(deadline, should_stop_));
   report.metrics = static_cast<int>(results.size());
   for (const MetricResult& r : results) {
     if (!r.status.ok()) {
@@ -114,6 +120,10 @@ std::vector<MetricResult> Runner::Preview(CycleReport& report) {
 
 void Runner::Drain(MonotonicTime deadline, bool wait_for_deferred, CycleReport& report) {
   Status s = publisher_.Drain(store_, deadline, wait_for_deferred, &report.publish);
+  // Each rejected request or retry names its metric and what Statuspage said: log them all.
+  for (const std::string& e : report.publish.errors) {
+    report.errors.push_back("Statuspage: " + e);
+  }
   if (!s.ok()) {
     report.errors.push_back("Statuspage: " + s.ToString());
     if (report.status.ok()) report.status = s;
@@ -123,7 +133,7 @@ void Runner::Drain(MonotonicTime deadline, bool wait_for_deferred, CycleReport& 
 CycleReport Runner::RunCycle(MonotonicTime deadline, bool wait_for_deferred) {
   CycleReport report;
   const MonotonicTime started = clock_.Monotonic();
-  CollectAndEnqueue(report);
+  CollectAndEnqueue(deadline, report);
   // Drain even when some metrics failed: what was read (and earlier backlog) still goes out.
   Drain(deadline, wait_for_deferred, report);
   if (report.status.ok() && report.metrics_failed > 0) {

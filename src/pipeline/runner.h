@@ -47,22 +47,24 @@ class Runner {
     kStatuspage,  // GET /pages/{page}/metrics most_recent_data_at (stateless mode)
   };
 
-  // `should_stop` (optional) interrupts Logs Insights polling (its queries are stopped) when the
-  // daemon is asked to stop; the publisher has its own.
+  // `should_stop` (optional) interrupts reading (GetMetricData paging and retries, Logs Insights
+  // polling, whose queries are stopped) when the daemon is asked to stop; the publisher has its
+  // own.
   Runner(const Config& config, Collector& collector, StateStore& store, Publisher& publisher,
          statuspage::StatuspageClient& statuspage, Clock& clock, WatermarkSource source,
          std::function<bool()> should_stop = nullptr);
 
-  // Steps 1 and 2 at clock.Now().
-  void CollectAndEnqueue(CycleReport& report);
+  // Steps 1 and 2 at clock.Now(); reading stops at `deadline` (monotonic).
+  void CollectAndEnqueue(MonotonicTime deadline, CycleReport& report);
 
   // Step 1 only, for --dry-run: what a cycle would compute now. Writes nothing anywhere.
-  std::vector<MetricResult> Preview(CycleReport& report);
+  std::vector<MetricResult> Preview(MonotonicTime deadline, CycleReport& report);
 
   // Step 3.
   void Drain(MonotonicTime deadline, bool wait_for_deferred, CycleReport& report);
 
-  // All three; `report.status` says whether everything was read and delivered.
+  // All three; `report.status` says whether everything was read and delivered. One deadline
+  // bounds the whole cycle: reads, polls, retries and delivery all stop there.
   CycleReport RunCycle(MonotonicTime deadline, bool wait_for_deferred);
 
  private:

@@ -369,7 +369,8 @@ TEST_F(CloudWatchClientTest, SendsSignedJson10RequestWithTheDocumentedShape) {
                                    ResultJson("q1", {kStart}, {0.25})}));
 
   CloudWatchStats stats;
-  auto result = Client(http_)->GetMetricData({elb, plain}, Window(kStart, kStart + 3600), &stats);
+  auto result =
+      Client(http_)->GetMetricData({elb, plain}, Window(kStart, kStart + 3600), &stats, Deadline());
   ASSERT_OK(result);
 
   ASSERT_EQ(http_.requests().size(), 1u);
@@ -429,7 +430,8 @@ TEST_F(CloudWatchClientTest, SendsSignedJson10RequestWithTheDocumentedShape) {
 TEST_F(CloudWatchClientTest, SessionTokenIsSent) {
   credentials_.credentials.session_token = Secret("token-abc");
   http_.AddResponse(200, PageBody({ResultJson("q0", {}, {})}));
-  ASSERT_OK(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr));
+  ASSERT_OK(
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()));
   const http::HttpRequest r = http_.requests()[0];
   EXPECT_EQ(http::FindHeader(r.headers, "X-Amz-Security-Token"), "token-abc");
 }
@@ -438,8 +440,8 @@ TEST_F(CloudWatchClientTest, EndpointWithTrailingSlashAndPort) {
   CloudWatchOptions options = Options();
   options.endpoint = "http://127.0.0.1:4566/";
   http_.AddResponse(200, PageBody({}));
-  ASSERT_OK(
-      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr));
+  ASSERT_OK(Client(http_, options)
+                ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()));
   const http::HttpRequest r = http_.requests()[0];
   EXPECT_EQ(r.url, "http://127.0.0.1:4566/");
   EXPECT_EQ(http::FindHeader(r.headers, "Host"), "127.0.0.1:4566");
@@ -450,7 +452,8 @@ TEST_F(CloudWatchClientTest, ParsesFloatTimestampsAndIgnoresPointsOutsideTheWind
       "Timestamps":[1704067140, 1704067200.0, 1704067260.9, 1704067320, 1704067380],
       "Values":[9, 1.5, 2, 3, 7]}]})");
   CloudWatchStats stats;
-  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 180), &stats);
+  auto result =
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 180), &stats, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.5), Pair(T(kStart + 60), 2.0),
                                                Pair(T(kStart + 120), 3.0)));
@@ -461,18 +464,19 @@ TEST_F(CloudWatchClientTest, ResultsWithoutDataAndNullFieldsAreFine) {
   http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Complete"},
       {"Id":"q1","StatusCode":"Complete","Timestamps":[],"Values":[],"Label":null}],
       "NextToken":null,"Messages":[{"Code":"Info","Value":"x"}]})");
-  auto result =
-      Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 60), nullptr);
+  auto result = Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 60),
+                                             nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT((*result)[0].values, IsEmpty());
   EXPECT_THAT((*result)[1].values, IsEmpty());
 }
 
 TEST_F(CloudWatchClientTest, NoQueriesOrEmptyWindowMakeNoRequest) {
-  auto none = Client(http_)->GetMetricData({}, Window(kStart, kStart + 60), nullptr);
+  auto none = Client(http_)->GetMetricData({}, Window(kStart, kStart + 60), nullptr, Deadline());
   ASSERT_OK(none);
   EXPECT_THAT(*none, IsEmpty());
-  auto empty = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart), nullptr);
+  auto empty =
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart), nullptr, Deadline());
   ASSERT_OK(empty);
   ASSERT_EQ(empty->size(), 1u);
   EXPECT_EQ((*empty)[0].id, "a");
@@ -482,31 +486,33 @@ TEST_F(CloudWatchClientTest, NoQueriesOrEmptyWindowMakeNoRequest) {
 
 TEST_F(CloudWatchClientTest, InvalidInputsFailBeforeAnyRequest) {
   EXPECT_THAT(Client(http_)->GetMetricData({Query("a", Seconds(300))},
-                                           Window(kStart + 60, kStart + 600), nullptr),
+                                           Window(kStart + 60, kStart + 600), nullptr, Deadline()),
               StatusIs(StatusCode::kInvalidArgument,
                        AllOf(StartsWith("GetMetricData: query \"a\""), HasSubstr("5m period"))));
   CloudWatchOptions no_region = Options();
   no_region.region = "";
-  EXPECT_THAT(
-      Client(http_, no_region)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
-      StatusIs(StatusCode::kInvalidArgument, HasSubstr("region")));
+  EXPECT_THAT(Client(http_, no_region)
+                  ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("region")));
   CloudWatchOptions bad_endpoint = Options();
   bad_endpoint.endpoint = "monitoring.us-east-1.amazonaws.com";
   EXPECT_THAT(Client(http_, bad_endpoint)
-                  ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+                  ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()),
               StatusIs(StatusCode::kInvalidArgument, StartsWith("GetMetricData: endpoint")));
   MetricQuery bad_utf8 = Query("a");
   bad_utf8.stat.dimensions = {{"Name", "\xff\xfe"}};
-  EXPECT_THAT(Client(http_)->GetMetricData({bad_utf8}, Window(kStart, kStart + 60), nullptr),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("cannot encode")));
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({bad_utf8}, Window(kStart, kStart + 60), nullptr, Deadline()),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("cannot encode")));
   EXPECT_THAT(http_.requests(), IsEmpty());
 }
 
 TEST_F(CloudWatchClientTest, CredentialErrorsAreReturnedAsTheyAre) {
   credentials_.error = Status::NotFound("no AWS credentials: environment: AWS_ACCESS_KEY_ID unset");
-  EXPECT_THAT(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
-              StatusIs(StatusCode::kNotFound,
-                       "GetMetricData: no AWS credentials: environment: AWS_ACCESS_KEY_ID unset"));
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()),
+      StatusIs(StatusCode::kNotFound,
+               "GetMetricData: no AWS credentials: environment: AWS_ACCESS_KEY_ID unset"));
   EXPECT_THAT(http_.requests(), IsEmpty());
 }
 
@@ -516,7 +522,8 @@ TEST_F(CloudWatchClientTest, BatchesAbove500QueriesAndMapsIdsBack) {
   FakeCloudWatch cloudwatch;
   std::vector<MetricQuery> queries = Queries(1201);
   CloudWatchStats stats;
-  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 300), &stats);
+  auto result =
+      Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 300), &stats, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT(cloudwatch.violations, IsEmpty());
   ASSERT_EQ(cloudwatch.bodies.size(), 3u);
@@ -538,7 +545,8 @@ TEST_F(CloudWatchClientTest, BatchesAbove500QueriesAndMapsIdsBack) {
 TEST_F(CloudWatchClientTest, StaysUnderTheDatapointLimitFor500QueriesOverADay) {
   FakeCloudWatch cloudwatch;
   std::vector<MetricQuery> queries = Queries(500);
-  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + kDay), nullptr);
+  auto result = Client(cloudwatch)
+                    ->GetMetricData(queries, Window(kStart, kStart + kDay), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT(cloudwatch.violations, IsEmpty());
   // 720,000 datapoints need at least 8 calls; 70 queries x 1440 buckets = 100,800 fills one.
@@ -554,7 +562,8 @@ TEST_F(CloudWatchClientTest, SplitsTheWindowWhenOneQueryExceedsTheDatapointLimit
   FakeCloudWatch cloudwatch;
   // 100 days of one-minute buckets: 144,000 datapoints for a single query.
   auto result =
-      Client(cloudwatch)->GetMetricData({Query("a")}, Window(kStart, kStart + 100 * kDay), nullptr);
+      Client(cloudwatch)
+          ->GetMetricData({Query("a")}, Window(kStart, kStart + 100 * kDay), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT(cloudwatch.violations, IsEmpty());
   ASSERT_EQ(cloudwatch.bodies.size(), 2u);
@@ -579,8 +588,8 @@ TEST_F(CloudWatchClientTest, MathQueryTravelsAsAnExpressionAfterItsInputs) {
                                    ResultJson("q1", {kStart, kStart + 60}, {0.5, 1.5})}));
 
   CloudWatchStats stats;
-  auto result =
-      Client(http_)->GetMetricData({Query("plain"), rate}, Window(kStart, kStart + 120), &stats);
+  auto result = Client(http_)->GetMetricData({Query("plain"), rate}, Window(kStart, kStart + 120),
+                                             &stats, Deadline());
   ASSERT_OK(result);
 
   ASSERT_EQ(http_.requests().size(), 1u);
@@ -618,7 +627,8 @@ TEST_F(CloudWatchClientTest, QueriesSharingInputIdsGetDistinctWireIds) {
       Query("c"),
   };
   FakeCloudWatch cloudwatch;
-  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 180), nullptr);
+  auto result =
+      Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 180), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT(cloudwatch.violations, IsEmpty());
   ASSERT_EQ(cloudwatch.bodies.size(), 1u);
@@ -645,7 +655,8 @@ TEST_F(CloudWatchClientTest, QueriesSharingInputIdsGetDistinctWireIds) {
 TEST_F(CloudWatchClientTest, MathQueriesTravelWithTheirInputs) {
   FakeCloudWatch cloudwatch;  // refuses an expression naming an Id its request lacks
   std::vector<MetricQuery> queries = MathQueries(300);
-  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 300), nullptr);
+  auto result =
+      Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 300), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT(cloudwatch.violations, IsEmpty());
   ASSERT_EQ(cloudwatch.bodies.size(), 2u);
@@ -664,7 +675,8 @@ TEST_F(CloudWatchClientTest, MetricsPageOnWhileMathResultsArriveWhole) {
   cloudwatch.page_size = 7;
   std::vector<MetricQuery> queries = Queries(2);
   queries.push_back(Math("x", "m1 * 2", {{"m1", Stat("Requests")}}));
-  auto result = Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 600), nullptr);
+  auto result =
+      Client(cloudwatch)->GetMetricData(queries, Window(kStart, kStart + 600), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT(cloudwatch.violations, IsEmpty());
   EXPECT_EQ(cloudwatch.requests, 3);  // 20 metric datapoints, 7 per page
@@ -680,7 +692,7 @@ TEST_F(CloudWatchClientTest, MathResultRepeatedOnLaterPagesIsMerged) {
   http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 60}, {2}), math}));
   auto result =
       Client(http_)->GetMetricData({Query("a"), Math("x", "m1", {{"m1", Stat("Requests")}})},
-                                   Window(kStart, kStart + 120), nullptr);
+                                   Window(kStart, kStart + 120), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.0), Pair(T(kStart + 60), 2.0)));
   EXPECT_THAT((*result)[1].values, ElementsAre(Pair(T(kStart), 5.0), Pair(T(kStart + 60), 6.0)));
@@ -695,7 +707,7 @@ TEST_F(CloudWatchClientTest, SeveralSeriesForOneMathQueryFailNamingTheQuery) {
   http_.AddResponse(200, PageBody({lb1, lb2}));
   MetricQuery all =
       Math("all 5xx", "SEARCH('{AWS/ApplicationELB,LoadBalancer} 5XX', 'Sum', 60)", {});
-  EXPECT_THAT(Client(http_)->GetMetricData({all}, Window(kStart, kStart + 60), nullptr),
+  EXPECT_THAT(Client(http_)->GetMetricData({all}, Window(kStart, kStart + 60), nullptr, Deadline()),
               StatusIs(StatusCode::kInvalidArgument,
                        AllOf(StartsWith("GetMetricData: math query \"all 5xx\" (expression "
                                         "\"SEARCH('{AWS/ApplicationELB,LoadBalancer}"),
@@ -713,7 +725,7 @@ TEST_F(CloudWatchClientTest, ANewLabelOnALaterPageIsASecondSeries) {
   http_.AddResponse(200, PageBody({ResultJson("q0", {}, {}, "PartialData"), first}, "t"));
   http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1}), second}));
   EXPECT_THAT(Client(http_)->GetMetricData({Query("a"), Math("x", "SEARCH('x', 'Sum', 60)", {})},
-                                           Window(kStart, kStart + 60), nullptr),
+                                           Window(kStart, kStart + 60), nullptr, Deadline()),
               StatusIs(StatusCode::kInvalidArgument,
                        HasSubstr("math query \"x\" (expression \"SEARCH('x', 'Sum', 60)\") "
                                  "returned more than one time series")));
@@ -723,7 +735,7 @@ TEST_F(CloudWatchClientTest, ResultsForMathInputsAreIgnored) {
   http_.AddResponse(
       200, PageBody({ResultJson("q0_0", {kStart}, {99}), ResultJson("q0", {kStart}, {3})}));
   auto result = Client(http_)->GetMetricData({Math("x", "m1", {{"m1", Stat("Requests")}})},
-                                             Window(kStart, kStart + 60), nullptr);
+                                             Window(kStart, kStart + 60), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 3.0)));
 }
@@ -731,7 +743,7 @@ TEST_F(CloudWatchClientTest, ResultsForMathInputsAreIgnored) {
 TEST_F(CloudWatchClientTest, ForbiddenMathResultNamesTheQuery) {
   http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Forbidden"}]})");
   EXPECT_THAT(Client(http_)->GetMetricData({Math("x", "m1 / 60", {{"m1", Stat("Requests")}})},
-                                           Window(kStart, kStart + 60), nullptr),
+                                           Window(kStart, kStart + 60), nullptr, Deadline()),
               StatusIs(StatusCode::kPermissionDenied,
                        "GetMetricData: access to math query \"x\" (expression \"m1 / 60\") is "
                        "Forbidden"));
@@ -740,7 +752,7 @@ TEST_F(CloudWatchClientTest, ForbiddenMathResultNamesTheQuery) {
 TEST_F(CloudWatchClientTest, InvalidMathQueriesFailBeforeAnyRequest) {
   EXPECT_THAT(
       Client(http_)->GetMetricData({Query("a"), Math("x", "m1 + m2", {{"m1", Stat("Requests")}})},
-                                   Window(kStart, kStart + 60), nullptr),
+                                   Window(kStart, kStart + 60), nullptr, Deadline()),
       StatusIs(StatusCode::kInvalidArgument,
                "GetMetricData: query \"x\": expression \"m1 + m2\" uses m2, which is not one of "
                "its inputs (m1)"));
@@ -757,8 +769,8 @@ TEST_F(CloudWatchClientTest, FollowsNextTokenAndMergesPages) {
                     PageBody({ResultJson("q0", {kStart + 60}, {2}, "PartialData")}, "token-2"));
   http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 120}, {3})}));
   CloudWatchStats stats;
-  auto result =
-      Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 180), &stats);
+  auto result = Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 180),
+                                             &stats, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.0), Pair(T(kStart + 60), 2.0),
                                                Pair(T(kStart + 120), 3.0)));
@@ -780,8 +792,8 @@ TEST_F(CloudWatchClientTest, FollowsNextTokenAndMergesPages) {
 TEST_F(CloudWatchClientTest, PagesThroughAStrictServer) {
   FakeCloudWatch cloudwatch;
   cloudwatch.page_size = 7;
-  auto result =
-      Client(cloudwatch)->GetMetricData(Queries(3), Window(kStart, kStart + 600), nullptr);
+  auto result = Client(cloudwatch)
+                    ->GetMetricData(Queries(3), Window(kStart, kStart + 600), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_EQ(cloudwatch.requests, 5);  // 30 datapoints, 7 per page
   for (size_t i = 0; i < 3; ++i) {
@@ -793,18 +805,63 @@ TEST_F(CloudWatchClientTest, GivesUpOnEndlessPaging) {
   CloudWatchOptions options = Options();
   options.max_pages_per_call = 3;
   for (int i = 0; i < 3; ++i) {
-    http_.AddResponse(200, PageBody({ResultJson("q0", {}, {}, "PartialData")}, "again"));
+    http_.AddResponse(
+        200, PageBody({ResultJson("q0", {}, {}, "PartialData")}, "again-" + std::to_string(i)));
   }
-  EXPECT_THAT(
-      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
-      StatusIs(StatusCode::kInternal, HasSubstr("NextToken never ran out")));
+  EXPECT_THAT(Client(http_, options)
+                  ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()),
+              StatusIs(StatusCode::kInternal, HasSubstr("NextToken never ran out")));
   EXPECT_EQ(http_.requests().size(), 3u);
+}
+
+TEST_F(CloudWatchClientTest, ARepeatedNextTokenIsAnErrorNotALoop) {
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1}, "PartialData")}, "t1"));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 60}, {2}, "PartialData")}, "t2"));
+  http_.AddResponse(200, PageBody({ResultJson("q0", {}, {}, "PartialData")}, "t1"));
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 180), nullptr, Deadline()),
+      StatusIs(StatusCode::kInternal, AllOf(HasSubstr("repeats a NextToken"), HasSubstr("t1"))));
+  EXPECT_EQ(http_.requests().size(), 3u);
+}
+
+// `once --timeout` must bound reading too: a server that pages for ever is cut off at the cycle's
+// deadline (here a stop request after a few pages), not after max_pages_per_call.
+TEST_F(CloudWatchClientTest, TheDeadlineEndsEndlessPaging) {
+  for (int i = 0; i < 50; ++i) {
+    http_.AddResponse(
+        200, PageBody({ResultJson("q0", {}, {}, "PartialData")}, "page-" + std::to_string(i)));
+  }
+  Deadline deadline(MonotonicTime::max(), [&] { return http_.requests().size() >= 5; });
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, deadline),
+      StatusIs(StatusCode::kDeadlineExceeded,
+               AllOf(HasSubstr("GetMetricData"), HasSubstr("stop requested"))));
+  EXPECT_EQ(http_.requests().size(), 5u);
+}
+
+TEST_F(CloudWatchClientTest, TheDeadlineCapsRequestTimeoutsAndRetryWaits) {
+  for (int i = 0; i < 4; ++i) {
+    http_.AddResponse(
+        ErrorResponse(400, "ThrottlingException", "Rate exceeded", "Throttling;Sender"));
+  }
+  // 3 s left: the first request's timeout is cut from 7 s to 3 s; the backoff waits (1 s, 2 s at
+  // jitter 0.5 of 2 s, 4 s) cannot all fit, so the call ends before its attempts run out.
+  Deadline deadline = Deadline::In(clock_, Millis(3000));
+  auto result =
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, deadline);
+  EXPECT_THAT(result, StatusIs(StatusCode::kDeadlineExceeded,
+                               AllOf(HasSubstr("Rate exceeded"), HasSubstr("no time left"))));
+  ASSERT_GE(http_.requests().size(), 1u);
+  EXPECT_EQ(http_.requests()[0].timeout, Millis(3000));
+  EXPECT_LT(http_.requests().size(), 4u);
+  EXPECT_LE(clock_.Monotonic(), deadline.at());
 }
 
 TEST_F(CloudWatchClientTest, RetriesInternalErrorResultsWithoutToken) {
   http_.AddResponse(200, PageBody({ResultJson("q0", {}, {}, "InternalError")}));
   http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {4})}));
-  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr);
+  auto result =
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 4.0)));
   auto requests = http_.requests();
@@ -816,7 +873,8 @@ TEST_F(CloudWatchClientTest, RetriesInternalErrorResultsWithoutToken) {
 TEST_F(CloudWatchClientTest, RetriesInternalErrorResultsWithTheirNextToken) {
   http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1}, "InternalError")}, "resume"));
   http_.AddResponse(200, PageBody({ResultJson("q0", {kStart + 60}, {2})}));
-  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 120), nullptr);
+  auto result =
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 120), nullptr, Deadline());
   ASSERT_OK(result);
   EXPECT_THAT((*result)[0].values, ElementsAre(Pair(T(kStart), 1.0), Pair(T(kStart + 60), 2.0)));
   EXPECT_EQ(json::parse(http_.requests()[1].body)["NextToken"], "resume");
@@ -828,7 +886,7 @@ TEST_F(CloudWatchClientTest, InternalErrorResultsGiveUpAfterMaxAttempts) {
         "Messages":[{"Code":"InternalError","Value":"try later"}]}]})");
   }
   EXPECT_THAT(
-      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()),
       StatusIs(StatusCode::kUnavailable,
                AllOf(StartsWith("GetMetricData: CloudWatch returned StatusCode InternalError for "
                                 "metric AWS/ApplicationELB/Requests (query \"a\")"),
@@ -841,7 +899,7 @@ TEST_F(CloudWatchClientTest, ForbiddenResultIsPermissionDeniedNamingTheMetric) {
   http_.AddResponse(200, R"({"MetricDataResults":[{"Id":"q0","StatusCode":"Complete"},
       {"Id":"q1","StatusCode":"Forbidden","Messages":[{"Code":"Forbidden","Value":"no access"}]}]})");
   EXPECT_THAT(Client(http_)->GetMetricData({Query("a"), Query("b", Seconds(60), "Secret")},
-                                           Window(kStart, kStart + 60), nullptr),
+                                           Window(kStart, kStart + 60), nullptr, Deadline()),
               StatusIs(StatusCode::kPermissionDenied,
                        "GetMetricData: access to metric AWS/ApplicationELB/Secret (query \"b\") "
                        "is Forbidden: Forbidden: no access"));
@@ -856,7 +914,8 @@ TEST_F(CloudWatchClientTest, RetriesThrottlingWithBackoffAndResigns) {
       ErrorResponse(400, "ThrottlingException", "Rate exceeded", "Throttling;Sender"));
   http_.AddResponse(200, PageBody({ResultJson("q0", {kStart}, {1})}));
   CloudWatchStats stats;
-  auto result = Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats);
+  auto result =
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats, Deadline());
   ASSERT_OK(result);
   // Full jitter with random() = 0.5: 0.5 * 2000ms * 2^attempt.
   EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000), Millis(2000)));
@@ -878,10 +937,11 @@ TEST_F(CloudWatchClientTest, ThrottlingExhaustedIsResourceExhaustedWithTheAwsCod
         ErrorResponse(400, "ThrottlingException", "Rate exceeded", "Throttling;Sender"));
   }
   CloudWatchStats stats;
-  EXPECT_THAT(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats),
-              StatusIs(StatusCode::kResourceExhausted,
-                       "GetMetricData: HTTP 400 Throttling: Rate exceeded (request id req-1) "
-                       "(gave up after 4 attempts)"));
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats, Deadline()),
+      StatusIs(StatusCode::kResourceExhausted,
+               "GetMetricData: HTTP 400 Throttling: Rate exceeded (request id req-1) "
+               "(gave up after 4 attempts)"));
   EXPECT_EQ(http_.requests().size(), 4u);
   EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000), Millis(2000), Millis(4000)));
   EXPECT_EQ(stats.calls, 4);
@@ -897,8 +957,8 @@ TEST_F(CloudWatchClientTest, RetriesHttp429And5xxAndTransportErrors) {
   CloudWatchOptions options = Options();
   options.max_attempts = 5;
   CloudWatchStats stats;
-  ASSERT_OK(
-      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats));
+  ASSERT_OK(Client(http_, options)
+                ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats, Deadline()));
   EXPECT_EQ(http_.requests().size(), 4u);
   EXPECT_THAT(clock_.sleeps(), ElementsAre(Millis(1000), Millis(2000), Millis(4000)));
   EXPECT_EQ(stats.throttled, 1);
@@ -911,11 +971,11 @@ TEST_F(CloudWatchClientTest, TransportErrorsExhaustedKeepTheirCode) {
   }
   CloudWatchOptions options = Options();
   options.max_attempts = 2;
-  EXPECT_THAT(
-      Client(http_, options)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr),
-      StatusIs(StatusCode::kDeadlineExceeded,
-               "GetMetricData: POST https://monitoring.us-east-1.amazonaws.com/: timed out "
-               "(gave up after 2 attempts)"));
+  EXPECT_THAT(Client(http_, options)
+                  ->GetMetricData({Query("a")}, Window(kStart, kStart + 60), nullptr, Deadline()),
+              StatusIs(StatusCode::kDeadlineExceeded,
+                       "GetMetricData: POST https://monitoring.us-east-1.amazonaws.com/: timed out "
+                       "(gave up after 2 attempts)"));
 }
 
 struct ErrorCase {
@@ -932,8 +992,9 @@ TEST_P(CloudWatchErrorTest, FailsImmediatelyWithoutRetry) {
   const ErrorCase& c = GetParam();
   http_.AddResponse(Result<http::HttpResponse>(c.response));
   CloudWatchStats stats;
-  EXPECT_THAT(Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats),
-              StatusIs(c.want_code, c.want_message));
+  EXPECT_THAT(
+      Client(http_)->GetMetricData({Query("a")}, Window(kStart, kStart + 60), &stats, Deadline()),
+      StatusIs(c.want_code, c.want_message));
   EXPECT_EQ(http_.requests().size(), 1u);
   EXPECT_THAT(clock_.sleeps(), IsEmpty());
   EXPECT_EQ(stats.calls, 1);
@@ -990,8 +1051,8 @@ class MalformedResponseTest : public CloudWatchClientTest,
 TEST_P(MalformedResponseTest, IsAClearInternalErrorAndNotRetried) {
   const MalformedCase& c = GetParam();
   http_.AddResponse(200, c.body);
-  auto result =
-      Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 120), nullptr);
+  auto result = Client(http_)->GetMetricData({Query("a"), Query("b")}, Window(kStart, kStart + 120),
+                                             nullptr, Deadline());
   EXPECT_THAT(result, StatusIs(StatusCode::kInternal,
                                AllOf(StartsWith("GetMetricData: malformed response: "),
                                      HasSubstr(c.want))));

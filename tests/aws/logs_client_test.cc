@@ -632,6 +632,24 @@ TEST_F(LogsClientTest, DeadlineStopsTheQueryAndNamesIt) {
   EXPECT_EQ(stats.bytes_scanned, 4e9);  // what the stopped query had scanned: billed anyway
 }
 
+// The cycle's deadline (once --timeout, the daemon's interval) ends the run when it comes before
+// aws.logs.query_timeout.
+TEST_F(LogsClientTest, TheCyclesDeadlineEndsTheRunBeforeTheQueryTimeout) {
+  FakeLogsService service(clock_);
+  service.behaviour["endless"] = {.polls = 1000000, .bytes_scanned = 8e9};
+  const MonotonicTime begin = clock_.Monotonic();
+  LogsRunControl control = Control(Millis(30000));
+  control.cycle_deadline = begin + Millis(10000);
+
+  auto result = Client(service)->RunQuery(Query("api-response-time", "endless"), control, nullptr);
+
+  EXPECT_THAT(result, StatusIs(StatusCode::kDeadlineExceeded,
+                               AllOf(HasSubstr("the cycle's deadline passed"),
+                                     HasSubstr("sent StopQuery"))));
+  EXPECT_EQ(clock_.Monotonic() - begin, Millis(10000));
+  EXPECT_THAT(service.stopped, ElementsAre("id-1"));
+}
+
 TEST_F(LogsClientTest, StopQueryFailureIsReported) {
   http_.AddResponse(200, StartBody("q-1"));
   http_.AddResponse(Status::Unavailable("connection reset"));

@@ -26,11 +26,15 @@ class FakeCloudWatchClient : public aws::CloudWatchClient {
     failures_[metric_name] = std::move(status);
   }
   const std::vector<Call>& calls() const { return calls_; }
+  // The deadline each call was given, in call order.
+  const std::vector<MonotonicTime>& deadlines() const { return deadlines_; }
 
   // aws::CloudWatchClient
   Result<std::vector<aws::MetricSeries>> GetMetricData(const std::vector<aws::MetricQuery>& queries,
                                                        const TimeWindow& window,
-                                                       aws::CloudWatchStats* stats) override {
+                                                       aws::CloudWatchStats* stats,
+                                                       const Deadline& deadline) override {
+    deadlines_.push_back(deadline.at());
     calls_.push_back(Call{queries, window});
     if (stats != nullptr) ++stats->calls;
     for (const auto& q : queries) {
@@ -56,6 +60,7 @@ class FakeCloudWatchClient : public aws::CloudWatchClient {
   std::map<std::pair<std::string, std::string>, std::map<SystemTime, double>> data_;
   std::map<std::string, Status> failures_;
   std::vector<Call> calls_;
+  std::vector<MonotonicTime> deadlines_;
 };
 
 }  // namespace statusbridge::testing

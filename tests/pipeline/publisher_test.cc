@@ -216,5 +216,38 @@ TEST_F(PublisherTest, StopRequestFinishesTheRequestAndKeepsTheRest) {
   EXPECT_EQ(r.points_pending, 20);
 }
 
+// A server asking for years (or for more milliseconds than fit in a time point) must neither
+// silence the page nor make the drain spin: the pause is cut to statuspage::kMaxRetryAfter.
+TEST_F(PublisherTest, AnAbsurdRetryAfterIsCappedAndDeliveryResumes) {
+  Fill(1, 2);
+  sp_.Add(SubmitResult{Outcome::kRetryLater, 429, Millis(9223372036854775000),
+                       Status::ResourceExhausted("429")});
+  sp_.Add(SubmitResult{Outcome::kRetryLater, 503, Millis(99999999000), Status::Unavailable("503")});
+  PublishReport r;
+  ASSERT_OK(Make().Drain(*store_, In(Millis(3600000)), true, &r));
+  ASSERT_EQ(sp_.calls.size(), 3u);
+  EXPECT_LE(sp_.times[1] - sp_.times[0], statuspage::kMaxRetryAfter + Millis(1000));
+  EXPECT_GE(sp_.times[1] - sp_.times[0], Millis(60000));
+  EXPECT_LE(sp_.times[2] - sp_.times[1], statuspage::kMaxRetryAfter + Millis(1000));
+  EXPECT_EQ(r.points_accepted, 2);
+}
+
+// A state file written by an older version (or edited) can hold a retry time centuries away; the
+// next drain pulls it back to the cap, says so, and delivers.
+TEST_F(PublisherTest, AnAbsurdStoredRetryTimeIsClampedAndSaid) {
+  Fill(1, 3);
+  auto due = store_->Due(10, clock_.Now());
+  ASSERT_OK(due);
+  ASSERT_OK(store_->Defer(*due, FromUnixSeconds(std::numeric_limits<int64_t>::max())));
+  PublishReport r;
+  const MonotonicTime start = clock_.Monotonic();
+  ASSERT_OK(Make().Drain(*store_, In(Millis(3600000)), true, &r));
+  EXPECT_EQ(r.points_accepted, 3);
+  ASSERT_EQ(sp_.calls.size(), 1u);
+  EXPECT_LE(sp_.times[0] - start, statuspage::kMaxRetryAfter + Millis(2000));
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_THAT(r.errors[0], ::testing::HasSubstr("3 points had a retry time further ahead"));
+}
+
 }  // namespace
 }  // namespace statusbridge::pipeline
