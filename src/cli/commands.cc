@@ -55,19 +55,36 @@ int IamPolicyCommand(const std::string& config_path, const std::string& role_arn
   return kExitDelivered;
 }
 
-int OnceCommand(const OnceOptions& options, const EnvLookup& env, std::ostream& out,
+int OnceCommand(const OnceOptions& options, const EnvLookup& env, StopToken& stop,
+                const std::function<int()>& stopped_exit_code, std::ostream& out,
                 std::ostream& err) {
   Result<pipeline::Config> config = Load(options.config_path, env, err);
   if (!config.ok()) return kExitBadConfig;
   SystemClock clock;
   http::CurlHttpClient http;
-  Result<std::unique_ptr<App>> app = App::Create(std::move(config).value(), env, http, clock);
+  Result<std::unique_ptr<App>> app =
+      App::Create(std::move(config).value(), env, http, clock, &stop);
   if (!app.ok()) {
     err << "statusbridge: " << app.status().message() << "\n";
     return kExitBadConfig;
   }
   pipeline::CycleReport report = (*app)->RunOnce(options.dry_run, options.timeout, out);
   LogCycle(report);
+  if (stop.stop_requested()) {
+    const pipeline::Config& c = (*app)->config();
+    const int64_t pending = report.publish.points_pending;
+    if (options.dry_run) {
+      err << "statusbridge: stopped before the dry run finished\n";
+    } else if (c.state.stateless()) {
+      err << "statusbridge: stopped; " << pending
+          << " points were not delivered (stateless: the next run reads them again from "
+             "CloudWatch)\n";
+    } else {
+      err << "statusbridge: stopped; " << pending << " points kept in " << c.state.path
+          << " for the next run\n";
+    }
+    return stopped_exit_code();
+  }
   if (!report.status.ok()) {
     err << "statusbridge: not everything was " << (options.dry_run ? "read" : "delivered") << ": "
         << report.status.message() << "\n";

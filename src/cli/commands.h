@@ -7,6 +7,7 @@
 // Exit codes: 0 delivered (or stopped cleanly), 1 not everything delivered, 2 bad config or
 // usage, or the state file cannot be used (locked by another instance, not a state file).
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 
@@ -27,8 +28,12 @@ int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std
                        std::ostream& err);
 
 // One cycle. 0 when every point was delivered (or printed, with --dry-run) and every metric read;
-// 1 when anything was not; 2 for a bad config or unusable state file.
-int OnceCommand(const OnceOptions& options, const EnvLookup& env, std::ostream& out,
+// 1 when anything was not; 2 for a bad config or unusable state file. When `stop` is requested
+// (main.cc wires SIGTERM/SIGINT to it) the request in flight finishes, Logs Insights queries are
+// stopped, one line says what was kept (or, stateless, what the next run reads again), and the
+// result is `stopped_exit_code` (128 + the signal, as a shell expects of a killed command).
+int OnceCommand(const OnceOptions& options, const EnvLookup& env, StopToken& stop,
+                const std::function<int()>& stopped_exit_code, std::ostream& out,
                 std::ostream& err);
 
 // Prints the least-privilege IAM policy (JSON) the config needs for the base identity, or for

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <iostream>
 #include <thread>
 
@@ -12,8 +13,12 @@
 
 int main(int argc, char** argv) {
   constexpr int kExitBadConfig = 2;  // see commands.h
+  // A state file or log that reaches RLIMIT_FSIZE must fail with EFBIG (which SQLite reports),
+  // not kill the process without a word.
+  signal(SIGXFSZ, SIG_IGN);
   // Block SIGTERM/SIGINT from the first instruction, so a signal that arrives while the daemon
-  // starts is not fatal; commands other than `run` unblock them again below.
+  // starts is not fatal; `once` and `run` turn them into a stop request below, the other
+  // commands unblock them again.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -62,7 +67,22 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   auto env = statusbridge::ProcessEnv();
-  if (!*run) pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+  // SIGTERM/SIGINT become a stop request, seen by a dedicated thread (no work in a handler):
+  // the in-flight request finishes, the rest stays in the outbox.
+  static statusbridge::StopToken stop;
+  static std::atomic<int> stop_signal{0};
+  if (*run || *once) {
+    std::thread([signals] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      stop_signal = sig;
+      spdlog::info("received {}, stopping after the request in flight",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      stop.RequestStop();
+    }).detach();
+  } else {
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+  }
   if (*check) {
     return statusbridge::cli::CheckConfigCommand(config_path, env, std::cout, std::cerr);
   }
@@ -78,19 +98,10 @@ int main(int argc, char** argv) {
       return kExitBadConfig;
     }
     once_options.timeout = std::chrono::duration_cast<statusbridge::Millis>(*timeout);
-    return statusbridge::cli::OnceCommand(once_options, env, std::cout, std::cerr);
+    return statusbridge::cli::OnceCommand(
+        once_options, env, stop, [] { return 128 + stop_signal.load(); }, std::cout, std::cerr);
   }
   if (*run) {
-    // SIGTERM/SIGINT become a stop request, seen by a dedicated thread (no work in a handler):
-    // the in-flight request finishes, the rest stays in the outbox, and we exit 0.
-    static statusbridge::StopToken stop;
-    std::thread([signals] {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      spdlog::info("received {}, stopping after the request in flight",
-                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      stop.RequestStop();
-    }).detach();
     return statusbridge::cli::RunCommand(run_config, env, stop, std::cerr);
   }
   return kExitBadConfig;
