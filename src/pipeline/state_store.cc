@@ -51,6 +51,12 @@ struct StateStore::Db {
   Status Error(const std::string& what, int rc) const {
     std::string msg = "state file \"" + path + "\": " + what + ": " +
                       (conn != nullptr ? sqlite3_errmsg(conn) : sqlite3_errstr(rc));
+    // SQLite's "disk I/O error" hides the cause; the OS error says it (EFBIG: a file size limit,
+    // ENOSPC, EACCES...).
+    const int os_error = conn != nullptr ? sqlite3_system_errno(conn) : 0;
+    if (os_error != 0) {
+      msg += std::string(" (") + std::strerror(os_error) + ")";
+    }
     int primary = rc & 0xff;
     if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
       return Status::DataLoss(msg + " (the file is damaged or not a statusbridge state database)");
