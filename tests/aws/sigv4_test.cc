@@ -15,7 +15,7 @@
 
 #include "status_matchers.h"
 
-// Table-driven tests against the two public SigV4 suites copied into ../shared/testdata/sigv4
+// Table-driven tests against the two public SigV4 suites copied into tests/testdata/sigv4
 // (provenance and quirks in SOURCE.md there), read in place. Every case of both suites runs as
 // its own named test. Only the header-signing files are compared: the aws-c-auth `query-*.txt`
 // files describe presigned URLs (X-Amz-Signature in the query string), which this signer does
@@ -29,7 +29,7 @@ using ::statusbridge::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const fs::path kSuiteDir = fs::path(SB_SHARED_DIR) / "testdata" / "sigv4";
+const fs::path kSuiteDir = fs::path(SB_TESTDATA_DIR) / "sigv4";
 const fs::path kAwsCAuthDir = kSuiteDir / "aws-c-auth" / "v4";
 const fs::path kBotocoreDir = kSuiteDir / "botocore-aws4_testsuite";
 
@@ -201,7 +201,7 @@ std::vector<std::string> BotocoreCases() {
   return cases;
 }
 
-// Guards against the suites silently vanishing (a wrong SB_SHARED_DIR would otherwise leave the
+// Guards against the suites silently vanishing (a wrong SB_TESTDATA_DIR would otherwise leave the
 // parameterized tests below with nothing to run). Counts are from SOURCE.md.
 TEST(SigV4SuiteTest, FindsEveryCaseOfBothSuites) {
   EXPECT_EQ(AwsCAuthCases().size(), 38u) << kAwsCAuthDir;

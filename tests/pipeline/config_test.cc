@@ -149,7 +149,7 @@ TEST(ConfigTest, ParsesTheContractExampleFieldByField) {
 
 // The shared file itself, not only the copy in testdata.
 TEST(ConfigTest, TheSharedContractParsesLikeItsCopy) {
-  std::string text = ReadFixture(SB_SHARED_DIR "/docs/config-example.yaml");
+  std::string text = ReadFixture(SB_TESTDATA_DIR "/contract/config-example.yaml");
   ASSERT_FALSE(text.empty());
   auto shared = ParseConfig(text, TestEnv());
   ASSERT_OK(shared);

@@ -487,7 +487,7 @@ TEST(YamlTreeTest, MatchesYamlCppOnTheRepositoryConfigs) {
       ReadFile(SB_SOURCE_DIR "/examples/production.yaml"),
       ReadFile(SB_SOURCE_DIR "/tests/pipeline/testdata/config_good.yaml"),
   };
-  std::string shared = ReadFile(SB_SHARED_DIR "/docs/config-example.yaml");
+  std::string shared = ReadFile(SB_TESTDATA_DIR "/contract/config-example.yaml");
   if (!shared.empty()) {
     texts.push_back(shared);
   }
