@@ -82,17 +82,11 @@ pipeline::CycleReport App::RunOnce(bool dry_run, Millis timeout, std::ostream& o
 }
 
 void App::RunDaemon(StopToken& stop) {
-  const Millis interval = std::chrono::duration_cast<Millis>(config_.schedule.interval);
   spdlog::info("statusbridge running: {} metrics, a cycle every {}, state {}",
                config_.metrics.size(), FormatDuration(config_.schedule.interval),
                config_.state.stateless() ? "in memory (stateless)" : config_.state.path);
-  while (!stop.stop_requested()) {
-    const MonotonicTime next = clock_.Monotonic() + interval;
-    pipeline::CycleReport report = runner_->RunCycle(next, /*wait_for_deferred=*/true);
-    LogCycle(report);
-    const MonotonicTime now = clock_.Monotonic();
-    if (now < next) stop.WaitFor(std::chrono::duration_cast<Millis>(next - now));
-  }
+  pipeline::RunDaemonLoop(*runner_, clock_, stop,
+                          std::chrono::duration_cast<Millis>(config_.schedule.interval), LogCycle);
   Result<int64_t> pending = store_->PendingCount();
   spdlog::info("statusbridge stopping: {} points kept in the outbox for the next start",
                pending.ok() ? *pending : -1);

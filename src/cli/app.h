@@ -25,6 +25,7 @@
 #include "http/rate_limited_http_client.h"
 #include "pipeline/collector.h"
 #include "pipeline/config.h"
+#include "pipeline/daemon.h"
 #include "pipeline/publisher.h"
 #include "pipeline/runner.h"
 #include "pipeline/state_store.h"

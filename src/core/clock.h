@@ -6,6 +6,7 @@
 //
 // Implementations must be thread-safe.
 
+#include "core/stop_token.h"
 #include "core/time.h"
 
 namespace statusbridge {
@@ -22,6 +23,17 @@ class Clock {
 
   // Blocks the calling thread for `d` (a fake clock advances instead).
   virtual void SleepFor(Millis d) = 0;
+
+  // The one stop-aware wait: blocks for `d` or until `stop` is requested, whichever comes first,
+  // and returns whether a stop was requested. The real clock wakes at once on a stop; this
+  // default (used by fakes) sleeps the whole `d` unless the stop came before.
+  virtual bool SleepFor(Millis d, const StopToken& stop) {
+    if (stop.stop_requested()) {
+      return true;
+    }
+    SleepFor(d);
+    return stop.stop_requested();
+  }
 };
 
 // The real clock: std::chrono::system_clock and steady_clock.
@@ -31,6 +43,7 @@ class SystemClock : public Clock {
   SystemTime Now() const override;
   MonotonicTime Monotonic() const override;
   void SleepFor(Millis d) override;
+  bool SleepFor(Millis d, const StopToken& stop) override;
 };
 
 }  // namespace statusbridge

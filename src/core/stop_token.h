@@ -26,15 +26,16 @@ class StopToken {
     return stop_;
   }
 
-  // Waits up to `d` (real time); returns true if a stop was requested.
-  bool WaitFor(Millis d) {
+  // Waits up to `d` (real time); returns true if a stop was requested. Code that waits goes
+  // through Clock::SleepFor(d, stop) instead, so that a fake clock can stand in.
+  bool WaitFor(Millis d) const {
     std::unique_lock<std::mutex> lock(mu_);
     return cv_.wait_for(lock, d, [this] { return stop_; });
   }
 
  private:
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  mutable std::condition_variable cv_;
   bool stop_ = false;
 };
 

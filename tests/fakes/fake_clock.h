@@ -16,6 +16,7 @@ class FakeClock : public Clock {
   explicit FakeClock(SystemTime start = FromUnixSeconds(1700000000)) : wall_(start) {}
 
   // Clock
+  using Clock::SleepFor;  // the stop-aware overload: sleeps the whole time unless stopped before
   SystemTime Now() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return std::chrono::floor<Seconds>(wall_);

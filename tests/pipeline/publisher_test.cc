@@ -6,6 +6,7 @@
 #include <set>
 
 #include "fakes/fake_clock.h"
+#include "fakes/scripted_statuspage.h"
 #include "status_matchers.h"
 
 namespace statusbridge::pipeline {
@@ -15,53 +16,7 @@ using statuspage::MetricPoints;
 using statuspage::Outcome;
 using statuspage::SubmitResult;
 
-// Answers SubmitMetricData from a script (then "accepted"), refuses listed metric ids with a 404
-// when they are part of a request, and records every request with its monotonic time. Like the
-// real client behind RateLimitedHttpClient, each request takes a token from the key's bucket:
-// the publisher must have waited until one was available.
-class ScriptedStatuspage : public statuspage::StatuspageClient {
- public:
-  ScriptedStatuspage(const Clock& clock, TokenBucket& bucket) : clock_(clock), bucket_(bucket) {}
-  void Add(SubmitResult r) { script_.push_back(std::move(r)); }
-  void RefuseMetric(const std::string& id) { refused_.insert(id); }
-
-  SubmitResult SubmitMetricData(const std::vector<MetricPoints>& data) override {
-    EXPECT_TRUE(bucket_.TryAcquire()) << "request sent without a token";
-    calls.push_back(data);
-    times.push_back(clock_.Monotonic());
-    for (const auto& m : data) {
-      if (refused_.count(m.metric_id)) {
-        return SubmitResult{
-            Outcome::kRejected, 404, std::nullopt,
-            Status::NotFound("POST /pages/p/metrics/data: HTTP 404: metric not found")};
-      }
-    }
-    if (script_.empty()) return SubmitResult{};
-    SubmitResult r = script_.front();
-    script_.pop_front();
-    return r;
-  }
-  Result<std::vector<statuspage::MetricInfo>> ListMetrics() override {
-    return std::vector<statuspage::MetricInfo>{};
-  }
-
-  int PointsSent() const {
-    int n = 0;
-    for (const auto& c : calls) {
-      for (const auto& m : c) n += static_cast<int>(m.points.size());
-    }
-    return n;
-  }
-
-  std::vector<std::vector<MetricPoints>> calls;
-  std::vector<MonotonicTime> times;
-
- private:
-  const Clock& clock_;
-  TokenBucket& bucket_;
-  std::deque<SubmitResult> script_;
-  std::set<std::string> refused_;
-};
+using testing::ScriptedStatuspage;
 
 class PublisherTest : public ::testing::Test {
  protected:
