@@ -96,7 +96,8 @@ Publisher::Sent Publisher::SendAndRecord(StateStore& store, const std::vector<Ou
       int attempts = 0;
       for (const OutboxItem& i : items) attempts = std::max(attempts, i.attempts);
       Millis wait = BackoffDelay(options_.backoff, attempts, random_);
-      if (r.http_status == 420 || r.http_status == 429) {
+      // The client classifies: ResourceExhausted is Statuspage's rate limit (420/429).
+      if (r.status.code() == StatusCode::kResourceExhausted) {
         ++report.rate_limited;
         // The limit is per key: pause every request to it, not only these points.
         wait = r.retry_after.value_or(std::max(wait, Millis(1000)));
