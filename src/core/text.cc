@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <algorithm>
+
 namespace statusbridge {
 namespace {
 
@@ -108,6 +110,93 @@ std::string EscapeText(std::string_view s, size_t max) {
     i += used;
   }
   return out;
+}
+
+std::string_view Trim(std::string_view s, std::string_view chars) {
+  const size_t begin = s.find_first_not_of(chars);
+  if (begin == std::string_view::npos) {
+    return s.substr(s.size());
+  }
+  const size_t end = s.find_last_not_of(chars);
+  return s.substr(begin, end - begin + 1);
+}
+
+std::vector<std::string_view> Split(std::string_view s, char separator) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t end = s.find(separator, start);
+    if (end == std::string_view::npos) {
+      parts.push_back(s.substr(start));
+      return parts;
+    }
+    parts.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+std::string Join(const std::vector<std::string_view>& items, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      out += separator;
+    }
+    out += items[i];
+  }
+  return out;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> DidYouMean(std::string_view word,
+                                      const std::vector<std::string_view>& candidates) {
+  const std::string w = AsciiLower(word);
+  const size_t max_distance = w.size() <= 4 ? 1 : 2;
+  std::optional<std::string> best;
+  size_t best_distance = max_distance + 1;
+  for (std::string_view c : candidates) {
+    const size_t d = EditDistance(w, AsciiLower(c));
+    if (d < best_distance) {
+      best = std::string(c);
+      best_distance = d;
+    }
+  }
+  if (best) {
+    return best;
+  }
+  for (std::string_view c : candidates) {
+    const std::string lc = AsciiLower(c);
+    if (std::min(w.size(), lc.size()) >= 3 &&
+        (w.starts_with(lc) || lc.starts_with(w) || w.ends_with(lc) || lc.ends_with(w))) {
+      return std::string(c);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace statusbridge

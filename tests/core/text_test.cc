@@ -1,8 +1,10 @@
 #include "core/text.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace statusbridge {
 namespace {
@@ -58,6 +60,53 @@ TEST(EscapeTextTest, CutsLongTextWithoutSplittingAnEscapeOrACharacter) {
   EXPECT_LE(out.size(), 103u);
   EXPECT_TRUE(IsValidUtf8(out));
   EXPECT_FALSE(HasControlCharacter(out));
+}
+
+using ::testing::ElementsAre;
+
+TEST(TrimTest, RemovesAsciiWhitespaceOrTheGivenCharactersAtBothEnds) {
+  EXPECT_EQ(Trim("  a b \t\r\n\v\f"), "a b");
+  EXPECT_EQ(Trim(""), "");
+  EXPECT_EQ(Trim(" \t\n "), "");
+  EXPECT_EQ(Trim("x"), "x");
+  EXPECT_EQ(Trim("\xC2\xA0x\xC2\xA0"), "\xC2\xA0x\xC2\xA0");  // NBSP is not ASCII whitespace
+  EXPECT_EQ(Trim(" \t a\n\t ", " \t"), "a\n");
+}
+
+TEST(SplitTest, KeepsEmptyParts) {
+  EXPECT_THAT(Split("a/b/c", '/'), ElementsAre("a", "b", "c"));
+  EXPECT_THAT(Split("", '/'), ElementsAre(""));
+  EXPECT_THAT(Split("/a//", '/'), ElementsAre("", "a", "", ""));
+  EXPECT_THAT(Split("abc", ';'), ElementsAre("abc"));
+}
+
+TEST(JoinTest, PutsTheSeparatorBetweenItems) {
+  EXPECT_EQ(Join({}, ", "), "");
+  EXPECT_EQ(Join({"a"}, ", "), "a");
+  EXPECT_EQ(Join({"a", "", "c"}, "|"), "a||c");
+}
+
+TEST(AsciiLowerTest, LowersOnlyAsciiLetters) {
+  EXPECT_EQ(AsciiLower("Sum-P99_\xC3\x89"), "sum-p99_\xC3\x89");
+}
+
+TEST(EditDistanceTest, CountsSingleByteEdits) {
+  EXPECT_EQ(EditDistance("", ""), 0u);
+  EXPECT_EQ(EditDistance("abc", ""), 3u);
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(EditDistance("stat", "stat"), 0u);
+}
+
+TEST(DidYouMeanTest, GuessesCloseWordsAndPrefixesIgnoringCase) {
+  const std::vector<std::string_view> keys = {"page_id", "api_key", "statuspage_metric_id", "stat"};
+  EXPECT_EQ(DidYouMean("api_kye", keys), "api_key");
+  EXPECT_EQ(DidYouMean("PAGE_ID", keys), "page_id");
+  EXPECT_EQ(DidYouMean("statistic", keys), "stat");
+  EXPECT_EQ(DidYouMean("metric_id", keys), "statuspage_metric_id");
+  EXPECT_EQ(DidYouMean("zzz", keys), std::nullopt);
+  // Short words allow one edit only.
+  EXPECT_EQ(DidYouMean("Avg", {"Sum", "Average"}), std::nullopt);
+  EXPECT_EQ(DidYouMean("sum", {"Sum", "Average"}), "Sum");
 }
 
 }  // namespace
