@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/text.h"
+
 namespace statusbridge::aws {
 namespace {
 
@@ -68,16 +70,6 @@ constexpr std::array<std::string_view, 11> kTransientCodes = {
 template <size_t N>
 bool Contains(const std::array<std::string_view, N>& list, std::string_view code) {
   return std::find(list.begin(), list.end(), code) != list.end();
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // botocore BaseJSONParser._do_error_parse: "aws.protocoltests#FooError:http://..." -> "FooError".

@@ -3,30 +3,15 @@
 #include <utility>
 
 #include "aws/shared_files.h"
+#include "core/text.h"
 
 namespace statusbridge::aws {
 namespace {
 
+// What the shared config/credentials files trim around names and values (botocore's ini reader).
 constexpr std::string_view kWhitespace = " \t\r\n";
 
-std::string_view TrimView(std::string_view s) {
-  size_t b = s.find_first_not_of(kWhitespace);
-  if (b == std::string_view::npos) {
-    return {};
-  }
-  size_t e = s.find_last_not_of(kWhitespace);
-  return s.substr(b, e - b + 1);
-}
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
+std::string_view TrimView(std::string_view s) { return Trim(s, kWhitespace); }
 
 using internal::NonEmpty;
 

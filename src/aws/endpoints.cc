@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "core/text.h"
+
 namespace statusbridge::aws {
 namespace {
 
@@ -12,15 +14,6 @@ std::optional<std::string> NonEmpty(const EnvLookup& env, std::string_view name)
     return std::nullopt;
   }
   return value;
-}
-
-bool IsPlausibleRegion(std::string_view region) {
-  for (char c : region) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-      return false;
-    }
-  }
-  return !region.empty();
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -46,6 +39,23 @@ std::string WithoutTrailingSlashes(std::string url) {
 
 }  // namespace
 
+bool IsRegionName(std::string_view region) {
+  for (char c : region) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return false;
+    }
+  }
+  return !region.empty() && region.front() != '-' && region.back() != '-';
+}
+
+Status CheckRegion(std::string_view region) {
+  if (!IsRegionName(region)) {
+    return Status::InvalidArgument("invalid region \"" + EscapeText(region) +
+                                   "\" (expected e.g. eu-west-1)");
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ResolveRegion(const std::string& configured, const EnvLookup& env) {
   std::string region;
   std::string source;
@@ -61,7 +71,7 @@ Result<std::string> ResolveRegion(const std::string& configured, const EnvLookup
   } else {
     return Status::InvalidArgument("no AWS region: set aws.region in the config, or AWS_REGION");
   }
-  if (!IsPlausibleRegion(region)) {
+  if (!IsRegionName(region)) {
     return Status::InvalidArgument(source + ": \"" + region +
                                    "\" is not an AWS region name (e.g. \"us-east-1\")");
   }

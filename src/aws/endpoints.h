@@ -13,11 +13,19 @@
 
 namespace statusbridge::aws {
 
+// True for a plausible region name ("eu-west-1", "us-gov-west-1"): lower-case letters, digits
+// and '-', not empty, not starting or ending with '-', since it becomes a host-name label
+// ("monitoring.<region>.amazonaws.com").
+bool IsRegionName(std::string_view region);
+
+// IsRegionName() for a configured region. Error: InvalidArgument whose message is the reason,
+// "invalid region \"<region>\" (expected e.g. eu-west-1)" (the region escaped: core/text.h).
+Status CheckRegion(std::string_view region);
+
 // The region: `configured` (aws.region in the config) if non-empty, else AWS_REGION, else
 // AWS_DEFAULT_REGION (empty values count as unset).
 // Errors: InvalidArgument "no AWS region: set aws.region in the config, or AWS_REGION" when none
-// is set, or naming the source when the value is not a plausible region name (lower-case letters,
-// digits and '-'), since it becomes part of a host name.
+// is set, or naming the source when the value is not a plausible region name (IsRegionName()).
 Result<std::string> ResolveRegion(const std::string& configured, const EnvLookup& env);
 
 // The endpoint URL for one service, without a trailing '/':

@@ -9,18 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
+
 namespace statusbridge::aws {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 bool IEquals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -48,20 +42,6 @@ std::string CanonicalHeaderValue(std::string_view value) {
     out.push_back(c);
   }
   return out;
-}
-
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    size_t end = s.find(sep, start);
-    if (end == std::string_view::npos) {
-      parts.push_back(s.substr(start));
-      return parts;
-    }
-    parts.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
 }
 
 // RFC 3986 5.2.4 "remove dot segments", with empty segments (repeated slashes) dropped too.
@@ -305,7 +285,7 @@ Status SignRequest(http::HttpRequest& request, const Credentials& credentials,
 
   std::vector<std::string> names;
   for (const auto& header : request.headers) {
-    std::string name = ToLower(header.first);
+    std::string name = AsciiLower(header.first);
     if (!IsUnsignedHeader(name)) {
       names.push_back(std::move(name));
     }

@@ -167,5 +167,26 @@ TEST(EndpointResolveTest, FollowsTheOverrideOrder) {
   }
 }
 
+// One rule for a region name, for the config (CheckRegion) and the environment (ResolveRegion).
+TEST(EndpointRegionTest, RegionNamesAreHostLabels) {
+  for (const char* region : {"eu-west-1", "us-gov-west-1", "cn-north-1", "x"}) {
+    EXPECT_TRUE(IsRegionName(region)) << region;
+    {
+      SCOPED_TRACE(region);
+      EXPECT_OK(CheckRegion(region));
+    }
+  }
+  for (const char* region : {"", "eu west 1", "EU-WEST-1", "-eu-west-1", "eu-west-1-", "a.b"}) {
+    EXPECT_FALSE(IsRegionName(region)) << region;
+  }
+  EXPECT_THAT(CheckRegion("eu west"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "invalid region \"eu west\" (expected e.g. eu-west-1)"));
+  EXPECT_THAT(CheckRegion("\x1b[31m"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("\\x1B[31m")));
+  EXPECT_THAT(ResolveRegion("", MapEnv({{"AWS_REGION", "eu-west-1-"}})),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("AWS_REGION")));
+}
+
 }  // namespace
 }  // namespace statusbridge::aws
