@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "pipeline/bucket_plan.h"
+#include "pipeline/logs_points.h"
 
 namespace statusbridge::pipeline {
 namespace {
@@ -327,12 +328,12 @@ void Collector::ReadLogs(Plan& plan, CollectReport* report, const Deadline& dead
                                            : Status::Internal("Logs Insights: no result");
           break;
         }
-        aws::LogsPointsSpec spec;
+        LogsPointsSpec spec;
         spec.value_field = q.logs.value_field;
         spec.time_field = q.logs.time_field;
         spec.period = m.period;
         spec.window = run.queries[index].window;
-        Result<aws::LogsPoints> points = aws::LogsRowsToPoints(results[index]->rows, spec);
+        Result<LogsPoints> points = LogsRowsToPoints(results[index]->rows, spec);
         if (!points.ok()) {
           failure = points.status().WithContext("Logs Insights query \"" + run.queries[index].name +
                                                 "\"");

@@ -6,6 +6,7 @@
 
 #include "aws/logs_client.h"
 #include "logs_data.h"
+#include "pipeline/logs_points.h"
 #include "sandbox_fixture.h"
 #include "traffic.h"
 
@@ -523,12 +524,12 @@ TEST_F(LogsTest, TheProjectsLogsInsightsClientRunsAgainstTheSandbox) {
   Result<aws::LogsQueryResult> result = logs->RunQuery(query, aws::LogsRunControl{}, &run_stats);
   ASSERT_OK(result);
   EXPECT_GE(result->polls, 2);
-  aws::LogsPointsSpec spec;
+  pipeline::LogsPointsSpec spec;
   spec.value_field = "errors";
   spec.time_field = "t";
   spec.period = Seconds(60);
   spec.window = query.window;
-  Result<aws::LogsPoints> points = aws::LogsRowsToPoints(result->rows, spec);
+  Result<pipeline::LogsPoints> points = pipeline::LogsRowsToPoints(result->rows, spec);
   ASSERT_OK(points);
   EXPECT_EQ(points->values,
             (std::map<SystemTime, double>{{FromUnixSeconds(kStartMs / 1000 + 60), 1},
