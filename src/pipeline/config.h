@@ -19,6 +19,9 @@
 // Config is safe to print and bounded in size. A value quoted in a message is escaped (\xNN).
 //
 // The user-facing contract is ../shared/docs/config-example.yaml; docs/config.md lists every key.
+// The rules of AWS itself (statistics, units, regions, role ARNs, metric math, Logs Insights
+// queries) are functions of aws/ that the reader calls and prefixes with the key path; the
+// reader's own pieces are internal (pipeline/config_values.h, pipeline/config_reader.h).
 
 #include <optional>
 #include <string>
