@@ -96,8 +96,6 @@ class ConfigReader : public ValueReader {
   Status ReadMathMetrics(const Field& f, Seconds period, MathQueryConfig* out) const;
   Status ReadLogsInsights(const Field& f, Seconds period, LogsInsightsQueryConfig* out) const;
   Status ReadLogGroups(const Field& f, std::vector<std::string>* out) const;
-  Status CheckLogsColumns(const MapView& map, Seconds period,
-                          const LogsInsightsQueryConfig& query) const;
 
   std::string base_dir_;
 };

@@ -1,15 +1,13 @@
 // The query sources: cloudwatch, cloudwatch_math and logs_insights (pipeline/config_reader.h).
-// What AWS accepts is decided by aws/ (cloudwatch_rules.h, metric_math.h, logs_client.h); these
+// What AWS accepts is decided by aws/ (cloudwatch_rules.h, metric_math.h, logs_query.h); these
 // readers call it and name the key.
 
 #include <algorithm>
-#include <cctype>
-#include <iterator>
+#include <optional>
 
 #include "aws/cloudwatch_rules.h"
-#include "aws/logs_client.h"
+#include "aws/logs_query.h"
 #include "aws/metric_math.h"
-#include "core/text.h"
 #include "pipeline/config_reader.h"
 
 namespace statusbridge::pipeline::config_internal {
@@ -20,12 +18,17 @@ constexpr TextRule kDimensionValueText{aws::kMaxDimensionValueLength, false, fal
 // A math query travels with its metrics in one GetMetricData call.
 constexpr size_t kMaxMathMetrics = aws::kMaxQueriesPerCall - 1;
 
-// `s` without any whitespace.
-std::string WithoutSpaces(std::string_view s) {
-  std::string out;
-  std::remove_copy_if(s.begin(), s.end(), std::back_inserter(out),
-                      [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
-  return out;
+// The key of a logs_insights setting.
+std::string_view SettingKey(aws::LogsSetting setting) {
+  switch (setting) {
+    case aws::LogsSetting::kQuery:
+      break;
+    case aws::LogsSetting::kTimeField:
+      return "time_field";
+    case aws::LogsSetting::kValueField:
+      return "value_field";
+  }
+  return "query";
 }
 
 }  // namespace
@@ -170,35 +173,36 @@ Status ConfigReader::ReadLogsInsights(const Field& f, Seconds period,
   }
   SB_RETURN_IF_ERROR(ReadLogGroups(*groups, &out->log_groups));
   SB_ASSIGN_OR_RETURN(out->query, Required(map, "query", kMultiLineText));
-  const std::string query_path = Child(f.path, "query");
-  if (Trim(out->query).empty()) {
-    return Error(query_path, "must not be empty");
-  }
-  if (out->query.size() > aws::kMaxQueryStringLength) {
-    return Error(query_path, "must be at most " + std::to_string(aws::kMaxQueryStringLength) +
-                                 " characters (got " + std::to_string(out->query.size()) + ")");
+  if (Status s = aws::ValidateLogsQueryText(out->query); !s.ok()) {
+    return Error(Child(f.path, "query"), s.message());
   }
   SB_ASSIGN_OR_RETURN(out->value_field, Required(map, "value_field", kNameText));
-  if (auto time_field = map.Get("time_field")) {
-    SB_ASSIGN_OR_RETURN(out->time_field, NonEmptyText(*time_field, kNameText));
+  std::optional<std::string_view> time_field;
+  if (auto v = map.Get("time_field")) {
+    SB_ASSIGN_OR_RETURN(out->time_field, NonEmptyText(*v, kNameText));
+    time_field = out->time_field;
   }
   if (auto v = map.Get("limit")) {
     SB_ASSIGN_OR_RETURN(out->limit, WholeNumber(*v, 1, aws::kMaxQueryLimit));
   }
-  return CheckLogsColumns(map, period, *out);
+  // One row per bucket: bin(<period>), time_field naming its column, a value_field the query
+  // names (aws::CheckLogsBuckets).
+  if (auto error = aws::CheckLogsBuckets(out->query, period, time_field, out->value_field)) {
+    return Error(Child(f.path, SettingKey(error->setting)), error->status.message());
+  }
+  return Status::Ok();
 }
 
-// log_groups: a list of unique entries that StartQuery accepts (aws::ValidateLogGroups).
+// log_groups: a list of unique entries that StartQuery accepts (aws/logs_query.h).
 Status ConfigReader::ReadLogGroups(const Field& f, std::vector<std::string>* out) const {
   if (f.node.IsNull() || (f.node.IsSequence() && f.node.size() == 0)) {
-    return Error(f.path, "at least one log group is required");
+    return Error(f.path, aws::ValidateLogGroupCount(0).message());
   }
   if (!f.node.IsSequence()) {
     return Error(f.path, "expected a list, got " + Describe(f.node));
   }
-  if (f.node.size() > aws::kMaxLogGroupsPerQuery) {
-    return Error(f.path, "at most " + std::to_string(aws::kMaxLogGroupsPerQuery) +
-                             " log groups (got " + std::to_string(f.node.size()) + ")");
+  if (Status s = aws::ValidateLogGroupCount(f.node.size()); !s.ok()) {
+    return Error(f.path, s.message());
   }
   for (size_t i = 0; i < f.node.size(); ++i) {
     const std::string path = f.path + "[" + std::to_string(i) + "]";
@@ -210,61 +214,10 @@ Status ConfigReader::ReadLogGroups(const Field& f, std::vector<std::string>* out
     }
     out->push_back(std::move(group));
   }
-  // The Logs module names the entry only inside its message ("log_groups[2] ..."), which
-  // becomes the path here.
-  if (Status s = aws::ValidateLogGroups(*out); !s.ok()) {
-    constexpr std::string_view kEntry = "log_groups[";
-    const std::string& m = s.message();
-    const size_t close = m.find("] ");
-    if (m.starts_with(kEntry) && close != std::string::npos) {
-      // "<f.path>[2]": the entry's own path, as above.
-      return Error(f.path + m.substr(kEntry.size() - 1, close + 2 - kEntry.size()),
-                   m.substr(close + 2));
+  for (size_t i = 0; i < out->size(); ++i) {
+    if (Status s = aws::ValidateLogGroup((*out)[i]); !s.ok()) {
+      return Error(f.path + "[" + std::to_string(i) + "]", s.message());
     }
-    return Error(f.path, m);
-  }
-  return Status::Ok();
-}
-
-// One row per bucket, always: a cycle's window can hold several buckets (the first start reads
-// `backfill`, every cycle re-reads `lookback`, a restart catches up on the gap), so the query
-// must group by bin(<period>) and time_field must name that column; and value_field must be a
-// column the query names, or every bucket would read as missing.
-Status ConfigReader::CheckLogsColumns(const MapView& map, Seconds period,
-                                      const LogsInsightsQueryConfig& query) const {
-  const std::string query_path = Child(map.path(), "query");
-  auto bin = aws::FindQueryBin(query.query);
-  if (!bin.ok()) {
-    return Error(query_path, bin.status().message());
-  }
-  const std::string example_bin = "bin(" + FormatDuration(period) + ")";
-  if (!bin->has_value()) {
-    return Error(query_path,
-                 "has no bin(): a cycle can read several buckets at once, so the query must "
-                 "return one row per bucket, e.g. \"stats avg(elapsed) as value by " +
-                     example_bin + " as t\" with time_field: t");
-  }
-  const aws::QueryBin& found = **bin;
-  if (found.period != period) {
-    return Error(query_path, "bin(" + found.duration + ") does not match the metric's period " +
-                                 FormatDuration(period));
-  }
-  auto time_field = map.Get("time_field");
-  if (!time_field) {
-    return Error(Child(map.path(), "time_field"),
-                 "is required: set it to " + Quote(found.column) + ", the query's bin() column");
-  }
-  if (Status s = aws::CheckQueryBin(query.query, period, query.time_field); !s.ok()) {
-    return Error(time_field->path, s.message());
-  }
-  const std::string value_path = Child(map.path(), "value_field");
-  if (query.value_field == query.time_field) {
-    return Error(value_path, "must differ from time_field");
-  }
-  if (WithoutSpaces(query.query).find(WithoutSpaces(query.value_field)) == std::string::npos) {
-    return Error(value_path, Quote(query.value_field) +
-                                 " does not appear in the query (name the result column, "
-                                 "e.g. \"value\" for \"stats avg(elapsed) as value\")");
   }
   return Status::Ok();
 }
