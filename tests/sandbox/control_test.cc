@@ -13,6 +13,7 @@
 
 #include "request_log.h"
 #include "sandbox_fixture.h"
+#include "traffic.h"
 
 namespace statusbridge::sandbox {
 namespace {
@@ -35,6 +36,44 @@ TEST_F(ControlTest, HealthDescribesTheSandbox) {
   EXPECT_EQ(health["page_id"], "sandboxpage");
   EXPECT_EQ(health["region"], "us-east-1");
   EXPECT_EQ(health["seed"], 1);
+  EXPECT_EQ(health["traffic_shape"], "daily");
+}
+
+TEST_F(ControlTest, TheFlatTrafficShapeIsServedByCloudWatchAndLogs) {
+  SandboxOptions options = QuietOptions();
+  options.traffic_shape = TrafficShape::kFlat;
+  options.logs_query_latency = Millis(0);
+  StartSandbox(options);
+  EXPECT_EQ(GetJson("/_sandbox/health")["traffic_shape"], "flat");
+  const int64_t start = kNow - 600;
+  http::HttpResponse response = GetMetricData(
+      {{"MetricDataQueries", json::array({StatQuery("m", DemoMetric("RequestCount"), 60, "Sum")})},
+       {"StartTime", start},
+       {"EndTime", kNow},
+       {"ScanBy", "TimestampAscending"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  json result = json::parse(response.body)["MetricDataResults"][0];
+  std::vector<Datapoint> expected =
+      GeneratedSeries(1, kRequestCount, Statistic::kSum, start, kNow, 60, TrafficShape::kFlat);
+  ASSERT_EQ(result["Values"].size(), expected.size());
+  double requests = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(result["Timestamps"][i], expected[i].timestamp);
+    EXPECT_EQ(result["Values"][i], expected[i].value);
+    requests += expected[i].value;
+  }
+  // The demo log group has one event per request.
+  http::HttpResponse started = Logs("StartQuery", {{"logGroupName", "/ecs/demo-api"},
+                                                   {"startTime", start},
+                                                   {"endTime", kNow - 1},
+                                                   {"queryString", "stats count(*) as n"}});
+  ASSERT_EQ(started.status, 200) << started.body;
+  ASSERT_TRUE(server().WaitForLogsScans(Millis(120000)));
+  http::HttpResponse results =
+      Logs("GetQueryResults", {{"queryId", json::parse(started.body)["queryId"]}});
+  json rows = json::parse(results.body)["results"];
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(std::stod(rows[0][0]["value"].get<std::string>()), requests);
 }
 
 TEST_F(ControlTest, TheRequestLogRecordsApiRequestsOnly) {
@@ -178,10 +217,11 @@ TEST(SandboxBinaryTest, WritesThePortFileServesAndStopsCleanlyOnSigterm) {
     int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     execl(binary.c_str(), binary.c_str(), "--port-file", port_file.c_str(), "--quiet",
-          static_cast<char*>(nullptr));
+          "--traffic-shape", "flat", static_cast<char*>(nullptr));
     _exit(127);
   }
-  for (int i = 0; i < 500 && !std::filesystem::exists(port_file); ++i) {
+  // Up to a minute: an ASan binary on a busy machine.
+  for (int i = 0; i < 3000 && !std::filesystem::exists(port_file); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(std::filesystem::exists(port_file));
@@ -190,8 +230,9 @@ TEST(SandboxBinaryTest, WritesThePortFileServesAndStopsCleanlyOnSigterm) {
   httplib::Result health = client.Get("/_sandbox/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["traffic_shape"], "flat");
   // The line is printed right after the port file is written; give it a moment.
-  for (int i = 0; i < 100 && ReadFile(out_file).empty(); ++i) {
+  for (int i = 0; i < 500 && ReadFile(out_file).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(ReadFile(out_file),

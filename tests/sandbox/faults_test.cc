@@ -90,7 +90,7 @@ TEST_F(FaultsTest, ADelayOnlyFaultDelaysAndThenHandlesNormally) {
   EXPECT_EQ(ListStatus(), 200);
   auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_GE(elapsed, std::chrono::milliseconds(300));
-  EXPECT_LT(elapsed, std::chrono::milliseconds(5000));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(30000));  // not wildly more; ASan on a busy machine
   EXPECT_EQ(Stats()["faults_injected"], 1);
 }
 

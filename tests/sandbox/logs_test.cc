@@ -17,6 +17,28 @@ using ::testing::HasSubstr;
 
 constexpr const char* kGroup = "/test/app";
 constexpr int64_t kStartMs = (kNow - 3600) * 1000;  // the put events' first timestamp
+// Real time a background scan may take: wide, for ASan on a loaded machine (they take
+// milliseconds to a few seconds).
+constexpr Millis kScanWait{120000};
+
+// The test's fake clock for a client under test, except that a sleep first lets the sandbox's
+// background scans finish: a client polling with fake sleeps then sees each query as the fake
+// clock says, however long the real scan takes.
+class ScanSettlingClock : public Clock {
+ public:
+  ScanSettlingClock(statusbridge::testing::FakeClock& clock, SandboxServer& server)
+      : clock_(clock), server_(server) {}
+  SystemTime Now() const override { return clock_.Now(); }
+  MonotonicTime Monotonic() const override { return clock_.Monotonic(); }
+  void SleepFor(Millis d) override {
+    EXPECT_TRUE(server_.WaitForLogsScans(kScanWait));
+    clock_.SleepFor(d);
+  }
+
+ private:
+  statusbridge::testing::FakeClock& clock_;
+  SandboxServer& server_;
+};
 
 class LogsTest : public SandboxTest {
  protected:
@@ -46,10 +68,13 @@ class LogsTest : public SandboxTest {
         {"logGroupName", kGroup}, {"startTime", start}, {"endTime", end}, {"queryString", query}};
   }
 
-  // Starts a query; returns its id (empty on failure).
+  // Starts a query and lets its background scan finish (in real time; the fake clock does not
+  // move), so what the test sees next depends on the fake clock only. Returns its id (empty on
+  // failure).
   std::string Start(const json& body) {
     http::HttpResponse response = Logs("StartQuery", body);
     EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_TRUE(server().WaitForLogsScans(kScanWait));
     json out = json::parse(response.body, nullptr, false);
     return out.is_object() && out.contains("queryId") ? out["queryId"].get<std::string>() : "";
   }
@@ -513,8 +538,9 @@ TEST_F(LogsTest, TheProjectsLogsInsightsClientRunsAgainstTheSandbox) {
   aws::LogsInsightsOptions options;
   options.endpoint = server().base_url();
   options.region = "us-east-1";
+  ScanSettlingClock client_clock(clock(), server());
   std::unique_ptr<aws::LogsInsightsClient> logs = aws::NewLogsInsightsClient(
-      curl_, *provider, clock(), [] { return 0.5; }, options);
+      curl_, *provider, client_clock, [] { return 0.5; }, options);
   aws::LogsQuery query;
   query.name = "errors";
   query.log_groups = {kGroup};

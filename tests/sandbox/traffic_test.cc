@@ -26,6 +26,43 @@ TEST(TrafficTest, GeneratedMinuteIsAPureFunctionOfSeedMetricAndMinute) {
   EXPECT_GT(differing, 50);
 }
 
+TEST(TrafficTest, TheFlatShapeHoldsTheSameVolumeAtEveryHour) {
+  // Every 20-minute window of the day (what a test's query scans) holds 600 requests a minute
+  // +-10%, where the daily shape varies by a factor of 4.
+  for (int64_t start = kDayStart; start < kDayStart + kDay; start += 1200) {
+    double flat = 0;
+    double daily = 0;
+    for (int64_t m = start; m < start + 1200; m += 60) {
+      flat += GeneratedMinute(1, kRequestCount, m, TrafficShape::kFlat)->sum;
+      daily += GeneratedMinute(1, kRequestCount, m, TrafficShape::kDaily)->sum;
+      std::optional<StatSet> latency =
+          GeneratedMinute(1, kTargetResponseTime, m, TrafficShape::kFlat);
+      ASSERT_TRUE(latency.has_value());
+      EXPECT_EQ(latency->sample_count,
+                GeneratedMinute(1, kRequestCount, m, TrafficShape::kFlat)->sum);
+      // The shape changes the load only: errors outside incidents are the same.
+      if (!IsIncidentMinute(1, m)) {
+        EXPECT_EQ(GeneratedMinute(1, kTarget5xxCount, m, TrafficShape::kFlat),
+                  GeneratedMinute(1, kTarget5xxCount, m, TrafficShape::kDaily))
+            << m;
+      }
+    }
+    EXPECT_GE(flat, 20 * 540) << start;
+    EXPECT_LE(flat, 20 * 660) << start;
+    EXPECT_GE(daily, 20 * 200) << start;
+  }
+  EXPECT_EQ(GeneratedSeries(1, kRequestCount, Statistic::kSum, kDayStart, kDayStart + 600, 60),
+            GeneratedSeries(1, kRequestCount, Statistic::kSum, kDayStart, kDayStart + 600, 60,
+                            TrafficShape::kDaily));
+  EXPECT_NE(GeneratedSeries(1, kRequestCount, Statistic::kSum, kDayStart, kDayStart + 600, 60),
+            GeneratedSeries(1, kRequestCount, Statistic::kSum, kDayStart, kDayStart + 600, 60,
+                            TrafficShape::kFlat));
+  EXPECT_EQ(ParseTrafficShape("flat"), TrafficShape::kFlat);
+  EXPECT_EQ(ParseTrafficShape("daily"), TrafficShape::kDaily);
+  EXPECT_EQ(ParseTrafficShape("Flat"), std::nullopt);
+  EXPECT_STREQ(TrafficShapeName(TrafficShape::kFlat), "flat");
+}
+
 TEST(TrafficTest, RequestCountIsAPositiveIntegerEveryMinuteWithADailyShape) {
   double night = 0;
   double afternoon = 0;

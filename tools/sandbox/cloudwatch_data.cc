@@ -95,7 +95,8 @@ std::optional<CloudWatchData::Sample> CloudWatchData::SampleLocked(
     const Minutes* puts, int64_t minute) const {
   std::optional<Sample> base;
   if (generator && minute <= visible_before) {
-    if (std::optional<StatSet> set = GeneratedMinute(*generator, metric.metric_name, minute)) {
+    if (std::optional<StatSet> set =
+            GeneratedMinute(*generator, metric.metric_name, minute, shape_)) {
       base = Sample{*set, std::nullopt};
     }
   }

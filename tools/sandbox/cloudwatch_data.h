@@ -44,9 +44,11 @@ class CloudWatchData {
  public:
   // `fleet` > 0 adds generated data for that many more load balancers, LoadBalancer values
   // "app/demo-alb-<k>/50dc6c495c0c9188" for k in [0, fleet), each with its own seed (FleetSeed);
-  // the benchmark uses them to configure many distinct metrics.
-  CloudWatchData(uint64_t seed, Seconds ingest_lag, int fleet = 0)
-      : seed_(seed), ingest_lag_(ingest_lag), fleet_(fleet) {}
+  // the benchmark uses them to configure many distinct metrics. `shape` is the generated load's
+  // shape over the day (traffic.h).
+  CloudWatchData(uint64_t seed, Seconds ingest_lag, int fleet = 0,
+                 TrafficShape shape = TrafficShape::kDaily)
+      : seed_(seed), ingest_lag_(ingest_lag), fleet_(fleet), shape_(shape) {}
 
   // Stores `set` for the minute containing `timestamp` (aligned down to 60 s), with the raw
   // `values` behind it when given.
@@ -107,6 +109,7 @@ class CloudWatchData {
   const uint64_t seed_;
   const Seconds ingest_lag_;
   const int fleet_ = 0;
+  const TrafficShape shape_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Minutes> puts_;  // by Key()
 };

@@ -186,6 +186,7 @@ void ControlApi::Handle(const httplib::Request& request, httplib::Response& resp
                {"page_id", t_.page_id},
                {"region", t_.region},
                {"seed", t_.cloudwatch.seed()},
+               {"traffic_shape", TrafficShapeName(t_.logs.shape())},
                {"strict_metrics", t_.statuspage.strict()}});
   } else if (route("/_sandbox/points", "GET")) {
     std::optional<std::string> id;

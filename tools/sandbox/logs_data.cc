@@ -61,14 +61,14 @@ const Route& PickRoute(Stream& stream) {
 
 }  // namespace
 
-std::vector<LogEvent> GeneratedLogMinute(uint64_t seed, int64_t minute_start) {
+std::vector<LogEvent> GeneratedLogMinute(uint64_t seed, int64_t minute_start, TrafficShape shape) {
   std::vector<LogEvent> events;
-  std::optional<StatSet> requests = GeneratedMinute(seed, kRequestCount, minute_start);
-  std::optional<StatSet> latency = GeneratedMinute(seed, kTargetResponseTime, minute_start);
+  std::optional<StatSet> requests = GeneratedMinute(seed, kRequestCount, minute_start, shape);
+  std::optional<StatSet> latency = GeneratedMinute(seed, kTargetResponseTime, minute_start, shape);
   if (!requests || !latency) {
     return events;
   }
-  std::optional<StatSet> errors_set = GeneratedMinute(seed, kTarget5xxCount, minute_start);
+  std::optional<StatSet> errors_set = GeneratedMinute(seed, kTarget5xxCount, minute_start, shape);
   const size_t n = static_cast<size_t>(std::llround(requests->sum));
   const size_t errors =
       std::min(n, errors_set ? static_cast<size_t>(std::llround(errors_set->sum)) : size_t{0});
@@ -144,55 +144,88 @@ void LogsData::ClearPuts() {
   puts_.clear();
 }
 
-void LogsData::Scan(const std::vector<std::string>& groups, int64_t start_ms, int64_t end_ms,
-                    SystemTime now,
+uint64_t LogsData::PutMark() const {
+  std::shared_lock lock(mu_);
+  return kFirstPutId + next_put_id_ - 1;  // the id of the last event put
+}
+
+void LogsData::Scan(const LogsScan& scan,
                     const std::function<void(const LogEvent&, size_t)>& visit) const {
-  if (end_ms < start_ms) {
+  if (scan.end_ms < scan.start_ms) {
     return;
   }
-  const int64_t visible_before = ToUnixSeconds(now) - 60 - ingest_lag_.count();
+  auto stopped = [&scan] {
+    return scan.stop != nullptr && scan.stop->load(std::memory_order_relaxed);
+  };
   auto floor_minute = [](int64_t ms) {
     int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
     return s - ((s % 60) + 60) % 60;
   };
-  std::shared_lock lock(mu_);
-  std::vector<const std::multimap<int64_t, LogEvent>*> put_groups;
-  for (const std::string& group : groups) {
-    auto it = puts_.find(group);
-    put_groups.push_back(it == puts_.end() ? nullptr : &it->second);
+  const int64_t visible_before = ToUnixSeconds(scan.now) - 60 - ingest_lag_.count();
+  const int64_t last_visible_minute = floor_minute(visible_before * 1000);
+  std::optional<size_t> demo;  // index of the generated group in scan.groups
+  for (size_t g = 0; g < scan.groups.size(); ++g) {
+    if (scan.groups[g] == kDemoLogGroup) {
+      demo = g;
+      break;
+    }
   }
-  // Minute by minute, newest first, so a long window never holds more than one minute's events.
+
   struct Item {
     const LogEvent* event;
     size_t group;
   };
   std::vector<LogEvent> generated;
+  std::vector<std::pair<LogEvent, size_t>> put;  // copies, so visits run without the lock
   std::vector<Item> chunk;
-  const int64_t first_minute = floor_minute(start_ms);
-  for (int64_t minute = floor_minute(end_ms); minute >= first_minute; minute -= 60) {
-    const int64_t lo = std::max(start_ms, minute * 1000);
-    const int64_t hi = std::min(end_ms, minute * 1000 + 59999);
-    chunk.clear();
+  const int64_t first_minute = floor_minute(scan.start_ms);
+  std::optional<int64_t> minute = floor_minute(scan.end_ms);
+  while (minute && *minute >= first_minute && !stopped()) {
+    const int64_t lo = std::max(scan.start_ms, *minute * 1000);
+    const int64_t hi = std::min(scan.end_ms, *minute * 1000 + 59999);
     generated.clear();
-    bool generated_done = false;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      if (groups[g] == kDemoLogGroup && minute <= visible_before) {
-        if (!generated_done) {
-          generated = GeneratedLogMinute(seed_, minute);
-          generated_done = true;
+    put.clear();
+    chunk.clear();
+    // The next (older) minute that may hold events.
+    std::optional<int64_t> next;
+    if (demo) {
+      if (*minute <= visible_before) {
+        generated = GeneratedLogMinute(seed_, *minute, shape_);
+      }
+      next = std::min(*minute - 60, last_visible_minute);
+    }
+    {
+      std::shared_lock lock(mu_);
+      for (size_t g = 0; g < scan.groups.size(); ++g) {
+        auto found = puts_.find(scan.groups[g]);
+        if (found == puts_.end()) {
+          continue;
         }
-        for (const LogEvent& event : generated) {
-          if (event.timestamp_ms >= lo && event.timestamp_ms <= hi) {
-            chunk.push_back({&event, g});
+        const auto& events = found->second;
+        for (auto it = events.lower_bound(lo); it != events.end() && it->first <= hi; ++it) {
+          if (it->second.id <= scan.put_mark) {
+            put.emplace_back(it->second, g);
+          }
+        }
+        // This group's newest visible event before this minute.
+        for (auto it = events.lower_bound(*minute * 1000); it != events.begin();) {
+          --it;
+          if (it->second.id <= scan.put_mark) {
+            next = std::max(next.value_or(INT64_MIN), floor_minute(it->first));
+            break;
           }
         }
       }
-      if (put_groups[g] != nullptr) {
-        for (auto it = put_groups[g]->lower_bound(lo);
-             it != put_groups[g]->end() && it->first <= hi; ++it) {
-          chunk.push_back({&it->second, g});
+    }
+    if (demo) {
+      for (const LogEvent& event : generated) {
+        if (event.timestamp_ms >= lo && event.timestamp_ms <= hi) {
+          chunk.push_back({&event, *demo});
         }
       }
+    }
+    for (const auto& [event, group] : put) {
+      chunk.push_back({&event, group});
     }
     std::sort(chunk.begin(), chunk.end(), [](const Item& a, const Item& b) {
       if (a.event->timestamp_ms != b.event->timestamp_ms) {
@@ -204,8 +237,12 @@ void LogsData::Scan(const std::vector<std::string>& groups, int64_t start_ms, in
       return a.event->id > b.event->id;
     });
     for (const Item& item : chunk) {
+      if (stopped()) {
+        return;
+      }
       visit(*item.event, item.group);
     }
+    minute = next;
   }
 }
 

@@ -4,14 +4,18 @@
 // scan.
 //
 // One group is generated: /ecs/demo-api, the access log of the demo load balancer's target
-// (traffic.h). Its events are a pure function of (seed, minute): GeneratedLogMinute(). Events of
-// other groups, and extra events of /ecs/demo-api, come from the control API (Put()).
+// (traffic.h). Its events are a pure function of (seed, shape, minute): GeneratedLogMinute().
+// Events of other groups, and extra events of /ecs/demo-api, come from the control API (Put()).
 //
 // Visibility follows CloudWatchData: generated minute m is visible once
 // now >= m + 60 + ingest_lag; put events are visible at once.
 //
+// LogsSource is what LogsService (logs_service.h) reads through, so its tests can hold or fail a
+// scan with a fake; LogsData is the real one.
+//
 // Thread-safe.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -22,6 +26,7 @@
 
 #include "core/time.h"
 #include "logs_query.h"
+#include "traffic.h"
 
 namespace statusbridge::sandbox {
 
@@ -45,11 +50,47 @@ inline constexpr std::string_view kSandboxAccountId = "123456789012";
 //    /api/users/me;
 //  - log stream: one of three ECS task streams, "web/demo-api/<task id>";
 //  - ingestion time: the end of the minute.
-std::vector<LogEvent> GeneratedLogMinute(uint64_t seed, int64_t minute_start);
+// The minute's RequestCount follows `shape` (traffic.h).
+std::vector<LogEvent> GeneratedLogMinute(uint64_t seed, int64_t minute_start,
+                                         TrafficShape shape = TrafficShape::kDaily);
 
-class LogsData {
+// One scan of a query's window.
+struct LogsScan {
+  std::vector<std::string> groups;
+  int64_t start_ms = 0;  // events with start_ms <= timestamp <= end_ms
+  int64_t end_ms = 0;
+  SystemTime now;  // generated minutes are those visible at `now`
+  // Put events stored after PutMark() returned this are not seen (the query scans its groups as
+  // they were when it started).
+  uint64_t put_mark = UINT64_MAX;
+  // When set and true, the scan ends early: checked before each minute and each event.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+class LogsSource {
  public:
-  LogsData(uint64_t seed, Seconds ingest_lag) : seed_(seed), ingest_lag_(ingest_lag) {}
+  virtual ~LogsSource() = default;
+
+  // True when `group` exists.
+  virtual bool HasGroup(const std::string& group) const = 0;
+
+  // A mark for LogsScan::put_mark: a scan with it sees exactly the put events stored before this
+  // call.
+  virtual uint64_t PutMark() const = 0;
+
+  // Calls visit(event, group index) for every event of scan.groups[i] in the window, visible at
+  // scan.now and put before scan.put_mark, newest first (ties: by group index, then most recently
+  // put first), until scan.stop. Unknown groups have no events. `visit` runs without the source's
+  // lock held (it may be slow); it must not call back into the source. May throw what `visit`
+  // throws.
+  virtual void Scan(const LogsScan& scan,
+                    const std::function<void(const LogEvent&, size_t)>& visit) const = 0;
+};
+
+class LogsData : public LogsSource {
+ public:
+  LogsData(uint64_t seed, Seconds ingest_lag, TrafficShape shape = TrafficShape::kDaily)
+      : seed_(seed), ingest_lag_(ingest_lag), shape_(shape) {}
 
   struct PutEvent {
     int64_t timestamp_ms = 0;
@@ -61,24 +102,26 @@ class LogsData {
   void Put(const std::string& group, const std::string& stream, const std::vector<PutEvent>& events,
            int64_t ingestion_ms);
 
-  // True for /ecs/demo-api and every group something was put into.
-  bool HasGroup(const std::string& group) const;
-
-  // Forgets every put event and the groups they created; the generated group stays.
+  // Forgets every put event and the groups they created; the generated group stays. A scan in
+  // progress sees no put events from its next minute on.
   void ClearPuts();
 
-  // Calls visit(event, group index) for every event of groups[i] with
-  // start_ms <= timestamp <= end_ms visible at `now`, newest first (ties: by group index, then
-  // most recently put first). Unknown groups have no events. `visit` runs under the store's read
-  // lock and must not call back into it.
-  void Scan(const std::vector<std::string>& groups, int64_t start_ms, int64_t end_ms,
-            SystemTime now, const std::function<void(const LogEvent&, size_t)>& visit) const;
+  // LogsSource. HasGroup: true for /ecs/demo-api and every group something was put into. Scan
+  // works minute by minute (newest first), holding the store's read lock only while it collects
+  // one minute's put events, so puts are never blocked for long and a long window never holds
+  // more than one minute's events; it skips the minutes no group has events in.
+  bool HasGroup(const std::string& group) const override;
+  uint64_t PutMark() const override;
+  void Scan(const LogsScan& scan,
+            const std::function<void(const LogEvent&, size_t)>& visit) const override;
 
   uint64_t seed() const { return seed_; }
+  TrafficShape shape() const { return shape_; }
 
  private:
   const uint64_t seed_;
   const Seconds ingest_lag_;
+  const TrafficShape shape_;
   mutable std::shared_mutex mu_;
   std::map<std::string, std::multimap<int64_t, LogEvent>> puts_;  // group -> timestamp -> event
   uint64_t next_put_id_ = 1;

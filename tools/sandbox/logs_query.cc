@@ -1169,6 +1169,8 @@ class LogsQueryRun::Impl {
     Push(std::move(record), 0);
   }
 
+  int64_t records_matched() const { return output_.records_matched; }
+
   LogsQueryOutput Finish() {
     const auto& commands = program_->commands;
     for (size_t i = 0; i < commands.size(); ++i) {
@@ -1356,6 +1358,8 @@ LogsQueryRun::~LogsQueryRun() = default;
 void LogsQueryRun::Add(const LogEvent& event, const std::string& log_id) {
   impl_->Add(event, log_id);
 }
+
+int64_t LogsQueryRun::records_matched() const { return impl_->records_matched(); }
 
 LogsQueryOutput LogsQueryRun::Finish() { return impl_->Finish(); }
 

@@ -118,6 +118,9 @@ class LogsQueryRun {
   // Scans one event of the log group `log_id` ("<account>:<group name>").
   void Add(const LogEvent& event, const std::string& log_id);
 
+  // Events handed to Add() so far that passed the filters recordsMatched counts.
+  int64_t records_matched() const;
+
   // Ends the scan and returns the rows. Call once.
   LogsQueryOutput Finish();
 

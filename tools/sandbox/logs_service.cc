@@ -1,6 +1,8 @@
 #include "logs_service.h"
 
 #include <algorithm>
+#include <atomic>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -12,18 +14,41 @@ namespace statusbridge::sandbox {
 using nlohmann::json;
 
 struct LogsService::Query {
+  // Set by StartQuery, then read only.
   std::string id;
   std::string query_string;
   std::vector<std::string> log_groups;  // names, deduplicated, in request order
   int64_t create_time_ms = 0;
   MonotonicTime started;
-  std::optional<double> cancelled_progress;
-  LogsQueryOutput output;
+  std::shared_ptr<const LogsQueryProgram> program;
+  int limit = 0;
+  LogsScan scan;  // its `stop` points at `stop` below
+
+  // Set (under mu_) by StopQuery, Clear() and the destructor; read by the scan without the lock.
+  std::atomic<bool> stop{false};
+  // What the scan has counted so far, stored by the scan thread as it goes.
+  std::atomic<int64_t> matched{0};
+  std::atomic<int64_t> scanned{0};
+  std::atomic<int64_t> bytes{0};
+
+  // Protected by mu_.
+  enum class ScanState {
+    kQueued,
+    kScanning,
+    kFinished,
+    kFailed,
+    kStopped
+  } state = ScanState::kQueued;
+  std::optional<Counts> cancelled;  // the statistics StopQuery froze
+  LogsQueryOutput output;           // when kFinished
+  int64_t bytes_counted = 0;        // what the query added to stats_.logs_bytes_scanned
 };
 
 namespace {
 
 constexpr size_t kMaxKeptQueries = 500;
+// Epoch seconds StartQuery accepts: up to the end of year 9999, so milliseconds never overflow.
+constexpr int64_t kMaxEpochSeconds = 253402300799;
 constexpr int kMaxDescribeResults = 1000;
 
 AwsErrorReply Error(std::string code, std::string message) {
@@ -188,10 +213,20 @@ std::optional<AwsErrorReply> ParseTime(const json& body, const char* name, int64
   if (!value->is_number_integer()) {
     return WrongType(name, "an integer (epoch seconds)");
   }
+  if (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t{INT64_MAX}) {
+    return Constraint("'" + value->dump() + "'", name,
+                      "Member must have value less than or equal to " +
+                          std::to_string(kMaxEpochSeconds) + " (the sandbox's limit)");
+  }
   out = value->get<int64_t>();
   if (out < 0) {
     return Constraint("'" + std::to_string(out) + "'", name,
                       "Member must have value greater than or equal to 0");
+  }
+  if (out > kMaxEpochSeconds) {
+    return Constraint("'" + std::to_string(out) + "'", name,
+                      "Member must have value less than or equal to " +
+                          std::to_string(kMaxEpochSeconds) + " (the sandbox's limit)");
   }
   return std::nullopt;
 }
@@ -217,7 +252,8 @@ AwsErrorReply UnknownQuery(const std::string& id) {
 }
 
 const char* PhaseName(int phase) {
-  static constexpr const char* kNames[] = {"Scheduled", "Running", "Complete", "Cancelled"};
+  static constexpr const char* kNames[] = {"Scheduled", "Running", "Complete", "Failed",
+                                           "Cancelled"};
   return kNames[phase];
 }
 
@@ -254,48 +290,94 @@ std::optional<size_t> PageOffset(const std::string& token, const std::string& ki
 
 }  // namespace
 
-LogsService::LogsService(LogsConfig config, const LogsData& data, SandboxStats& stats,
+LogsService::LogsService(LogsConfig config, const LogsSource& source, SandboxStats& stats,
                          const Clock& clock)
-    : config_(std::move(config)), data_(data), stats_(stats), clock_(clock) {}
-
-LogsService::~LogsService() = default;
-
-LogsService::Phase LogsService::PhaseAt(const Query& query, MonotonicTime now) const {
-  if (query.cancelled_progress) {
-    return Phase::kCancelled;
+    : config_(std::move(config)), source_(source), stats_(stats), clock_(clock) {
+  const int threads = std::max(1, config_.scan_threads);
+  threads_.reserve(static_cast<size_t>(threads));
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { ScanLoop(); });
   }
-  const auto elapsed = now - query.started;
-  if (elapsed >= config_.query_latency) {
-    return Phase::kComplete;
-  }
-  return elapsed < config_.query_latency / 3 ? Phase::kScheduled : Phase::kRunning;
 }
 
-double LogsService::ProgressAt(const Query& query, MonotonicTime now) const {
-  if (query.cancelled_progress) {
-    return *query.cancelled_progress;
-  }
-  switch (PhaseAt(query, now)) {
-    case Phase::kScheduled:
-      return 0;
-    case Phase::kRunning: {
-      const double running_from = std::chrono::duration<double>(config_.query_latency / 3).count();
-      const double total = std::chrono::duration<double>(config_.query_latency).count();
-      const double elapsed = std::chrono::duration<double>(now - query.started).count();
-      return std::clamp((elapsed - running_from) / (total - running_from), 0.0, 1.0);
+LogsService::~LogsService() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+    for (auto& [id, query] : queries_) {
+      query->stop = true;
     }
-    default:
-      return 1;
+    for (auto& query : queued_) {
+      query->stop = true;
+    }
+    queued_.clear();
   }
+  work_cv_.notify_all();
+  for (std::thread& thread : threads_) {
+    thread.join();
+  }
+}
+
+LogsService::Phase LogsService::PhaseLocked(const Query& query, MonotonicTime now) const {
+  if (query.cancelled) {
+    return Phase::kCancelled;
+  }
+  if (query.state == Query::ScanState::kFailed) {
+    return Phase::kFailed;
+  }
+  const auto elapsed = now - query.started;
+  if (query.state == Query::ScanState::kFinished && elapsed >= config_.query_latency) {
+    return Phase::kComplete;
+  }
+  if (query.state == Query::ScanState::kQueued || elapsed < config_.query_latency / 3) {
+    return Phase::kScheduled;
+  }
+  return Phase::kRunning;
+}
+
+LogsService::Counts LogsService::StatisticsLocked(const Query& query, MonotonicTime now) const {
+  if (query.cancelled) {
+    return *query.cancelled;
+  }
+  // The clock's share: 0 for the first L/3, then linear up to 1 at L.
+  const auto elapsed = now - query.started;
+  double share = 1;
+  if (elapsed < config_.query_latency) {
+    const double running_from = std::chrono::duration<double>(config_.query_latency / 3).count();
+    const double total = std::chrono::duration<double>(config_.query_latency).count();
+    const double seconds = std::chrono::duration<double>(elapsed).count();
+    share = std::clamp((seconds - running_from) / (total - running_from), 0.0, 1.0);
+  }
+  const bool finished = query.state == Query::ScanState::kFinished;
+  auto scaled = [share](int64_t total) {
+    return static_cast<int64_t>(std::floor(share * static_cast<double>(total)));
+  };
+  Counts counts;
+  counts.matched = scaled(finished ? query.output.records_matched : query.matched.load());
+  counts.scanned = scaled(finished ? query.output.records_scanned : query.scanned.load());
+  counts.bytes = scaled(finished ? query.output.bytes_scanned : query.bytes.load());
+  counts.groups_scanned = share > 0 && query.state != Query::ScanState::kQueued;
+  return counts;
 }
 
 int LogsService::InFlightLocked(MonotonicTime now) const {
-  int count = starting_;
+  int count = 0;
   for (const auto& [id, query] : queries_) {
-    Phase phase = PhaseAt(*query, now);
+    Phase phase = PhaseLocked(*query, now);
     count += phase == Phase::kScheduled || phase == Phase::kRunning;
   }
   return count;
+}
+
+void LogsService::StopLocked(Query& query) {
+  query.stop = true;
+  auto it = std::find_if(queued_.begin(), queued_.end(),
+                         [&query](const std::shared_ptr<Query>& q) { return q.get() == &query; });
+  if (it != queued_.end()) {
+    queued_.erase(it);
+    query.state = Query::ScanState::kStopped;
+    idle_cv_.notify_all();
+  }
 }
 
 std::string LogsService::NextQueryId() {
@@ -370,7 +452,7 @@ LogsOutcome LogsService::StartQuery(std::string_view text) {
     }
   }
   for (const std::string& group : groups) {
-    if (!data_.HasGroup(group)) {
+    if (!source_.HasGroup(group)) {
       return Fail(Error("ResourceNotFoundException", "Log group '" + group +
                                                          "' does not exist for account ID '" +
                                                          std::string(kSandboxAccountId) + "'."));
@@ -388,52 +470,35 @@ LogsOutcome LogsService::StartQuery(std::string_view text) {
 
   const MonotonicTime arrived = clock_.Monotonic();
   const SystemTime now = clock_.Now();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (InFlightLocked(arrived) >= config_.max_concurrent) {
-      return Fail(Error("LimitExceededException", "Account maximum query concurrency limit of [" +
-                                                      std::to_string(config_.max_concurrent) +
-                                                      "] reached."));
-    }
-    ++starting_;
-  }
-  // Gives the slot back if the scan throws (a regex can, on a pathological input).
-  struct SlotRelease {
-    LogsService* service;
-    bool released = false;
-    ~SlotRelease() {
-      if (!released) {
-        std::lock_guard<std::mutex> lock(service->mu_);
-        --service->starting_;
-      }
-    }
-  } slot{this};
-  // Scan outside the lock: other queries are polled meanwhile.
-  LogsQueryRun run(program, limit);
-  std::vector<std::string> log_ids;
-  for (const std::string& group : groups) {
-    log_ids.push_back(std::string(kSandboxAccountId) + ":" + group);
-  }
-  data_.Scan(groups, start_time * 1000, end_time * 1000 + 999, now,
-             [&](const LogEvent& event, size_t group) { run.Add(event, log_ids[group]); });
-  auto query = std::make_unique<Query>();
+  auto query = std::make_shared<Query>();
   query->query_string = query_text;
   query->log_groups = groups;
   query->create_time_ms = ToUnixSeconds(now) * 1000;
   query->started = arrived;
-  query->output = run.Finish();
-  stats_.logs_bytes_scanned += query->output.bytes_scanned;
+  query->program = std::move(program);
+  query->limit = limit;
+  query->scan.groups = groups;
+  query->scan.start_ms = start_time * 1000;
+  query->scan.end_ms = end_time * 1000 + 999;
+  query->scan.now = now;
+  query->scan.put_mark = source_.PutMark();
+  query->scan.stop = &query->stop;
 
   std::lock_guard<std::mutex> lock(mu_);
-  --starting_;  // the query itself counts from here on
-  slot.released = true;
+  if (InFlightLocked(arrived) >= config_.max_concurrent) {
+    return Fail(Error("LimitExceededException", "Account maximum query concurrency limit of [" +
+                                                    std::to_string(config_.max_concurrent) +
+                                                    "] reached."));
+  }
   query->id = NextQueryId();
   const std::string id = query->id;
   order_.push_back(id);
-  queries_.emplace(id, std::move(query));
+  queries_.emplace(id, query);
+  queued_.push_back(std::move(query));
+  work_cv_.notify_one();
   // Forget the oldest queries beyond the cap, never one still in flight.
   for (auto it = order_.begin(); queries_.size() > kMaxKeptQueries && it != order_.end();) {
-    Phase phase = PhaseAt(*queries_.at(*it), arrived);
+    Phase phase = PhaseLocked(*queries_.at(*it), arrived);
     if (phase == Phase::kScheduled || phase == Phase::kRunning) {
       ++it;
       continue;
@@ -442,6 +507,69 @@ LogsOutcome LogsService::StartQuery(std::string_view text) {
     it = order_.erase(it);
   }
   return Reply({{"queryId", id}});
+}
+
+void LogsService::ScanLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_cv_.wait(lock, [this] { return shutting_down_ || !queued_.empty(); });
+    if (shutting_down_) {
+      return;
+    }
+    std::shared_ptr<Query> query = std::move(queued_.front());
+    queued_.pop_front();
+    query->state = Query::ScanState::kScanning;
+    ++scanning_;
+    lock.unlock();
+    std::optional<LogsQueryOutput> output;
+    bool failed = false;
+    try {
+      output = Scan(*query);
+    } catch (...) {
+      // A regex can throw on a pathological input; the query fails and its slot is free again.
+      failed = true;
+    }
+    lock.lock();
+    --scanning_;
+    if (failed) {
+      query->state = Query::ScanState::kFailed;
+    } else if (!output || query->stop) {
+      query->state = Query::ScanState::kStopped;
+    } else {
+      query->state = Query::ScanState::kFinished;
+      query->output = std::move(*output);
+      query->bytes_counted = query->output.bytes_scanned;
+      stats_.logs_bytes_scanned += query->bytes_counted;
+    }
+    idle_cv_.notify_all();
+  }
+}
+
+std::optional<LogsQueryOutput> LogsService::Scan(Query& query) {
+  LogsQueryRun run(query.program, query.limit);
+  std::vector<std::string> log_ids;
+  for (const std::string& group : query.log_groups) {
+    log_ids.push_back(std::string(kSandboxAccountId) + ":" + group);
+  }
+  int64_t scanned = 0;
+  int64_t bytes = 0;
+  source_.Scan(query.scan, [&](const LogEvent& event, size_t group) {
+    run.Add(event, log_ids[group]);
+    ++scanned;
+    bytes += static_cast<int64_t>(event.message.size());
+    query.scanned.store(scanned, std::memory_order_relaxed);
+    query.bytes.store(bytes, std::memory_order_relaxed);
+    query.matched.store(run.records_matched(), std::memory_order_relaxed);
+  });
+  if (query.stop) {
+    return std::nullopt;
+  }
+  return run.Finish();
+}
+
+bool LogsService::WaitForScans(Millis timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return idle_cv_.wait_for(lock, timeout, [this] { return queued_.empty() && scanning_ == 0; });
 }
 
 LogsOutcome LogsService::GetQueryResults(std::string_view text) {
@@ -481,8 +609,8 @@ LogsOutcome LogsService::GetQueryResults(std::string_view text) {
   }
   const Query& query = *it->second;
   const MonotonicTime now = clock_.Monotonic();
-  const Phase phase = PhaseAt(query, now);
-  const double progress = ProgressAt(query, now);
+  const Phase phase = PhaseLocked(query, now);
+  const Counts counts = StatisticsLocked(query, now);
   const auto& rows = query.output.rows;
   size_t offset = 0;
   if (!token.empty()) {
@@ -503,20 +631,17 @@ LogsOutcome LogsService::GetQueryResults(std::string_view text) {
       next_token = PageToken("results", id, end);
     }
   }
-  auto scaled = [progress](int64_t total) {
-    return std::floor(progress * static_cast<double>(total));
-  };
-  json response = {
-      {"queryLanguage", "CWLI"},
-      {"results", std::move(results)},
-      {"statistics",
-       {{"recordsMatched", scaled(query.output.records_matched)},
-        {"recordsScanned", scaled(query.output.records_scanned)},
-        {"estimatedRecordsSkipped", 0.0},
-        {"bytesScanned", scaled(query.output.bytes_scanned)},
-        {"estimatedBytesSkipped", 0.0},
-        {"logGroupsScanned", progress > 0 ? static_cast<double>(query.log_groups.size()) : 0.0}}},
-      {"status", PhaseName(static_cast<int>(phase))}};
+  json response = {{"queryLanguage", "CWLI"},
+                   {"results", std::move(results)},
+                   {"statistics",
+                    {{"recordsMatched", static_cast<double>(counts.matched)},
+                     {"recordsScanned", static_cast<double>(counts.scanned)},
+                     {"estimatedRecordsSkipped", 0.0},
+                     {"bytesScanned", static_cast<double>(counts.bytes)},
+                     {"estimatedBytesSkipped", 0.0},
+                     {"logGroupsScanned",
+                      counts.groups_scanned ? static_cast<double>(query.log_groups.size()) : 0.0}}},
+                   {"status", PhaseName(static_cast<int>(phase))}};
   if (next_token) {
     response["nextToken"] = *next_token;
   }
@@ -540,16 +665,15 @@ LogsOutcome LogsService::StopQuery(std::string_view text) {
   }
   Query& query = *it->second;
   const MonotonicTime now = clock_.Monotonic();
-  const Phase phase = PhaseAt(query, now);
+  const Phase phase = PhaseLocked(query, now);
   if (phase != Phase::kScheduled && phase != Phase::kRunning) {
     return Fail(Invalid("Query " + id + " is not running (its status is " +
                         PhaseName(static_cast<int>(phase)) + ")."));
   }
-  const double progress = ProgressAt(query, now);
-  query.cancelled_progress = progress;
-  const int64_t scanned =
-      static_cast<int64_t>(std::floor(progress * static_cast<double>(query.output.bytes_scanned)));
-  stats_.logs_bytes_scanned -= query.output.bytes_scanned - scanned;
+  query.cancelled = StatisticsLocked(query, now);
+  stats_.logs_bytes_scanned += query.cancelled->bytes - query.bytes_counted;
+  query.bytes_counted = query.cancelled->bytes;
+  StopLocked(query);
   return Reply({{"success", true}});
 }
 
@@ -606,7 +730,7 @@ LogsOutcome LogsService::DescribeQueries(std::string_view text) {
   std::vector<json> matching;
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const Query& query = *queries_.at(*it);
-    const char* status = PhaseName(static_cast<int>(PhaseAt(query, now)));
+    const char* status = PhaseName(static_cast<int>(PhaseLocked(query, now)));
     if (!status_filter.empty() && status_filter != status) {
       continue;
     }
@@ -644,6 +768,9 @@ LogsOutcome LogsService::DescribeQueries(std::string_view text) {
 
 void LogsService::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, query] : queries_) {
+    StopLocked(*query);
+  }
   queries_.clear();
   order_.clear();
 }

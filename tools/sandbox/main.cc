@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/time.h"
 #include "sandbox_server.h"
+#include "traffic.h"
 
 namespace {
 
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
   std::string rate_window = "60s";
   std::string ingest_lag = "0s";
   std::string logs_query_latency = "1500ms";
+  std::string traffic_shape = "daily";
 
   CLI::App app{
       "statusbridge-sandbox: local CloudWatch (GetMetricData), CloudWatch Logs Insights and "
@@ -119,6 +121,11 @@ int main(int argc, char** argv) {
                "Reject data for Statuspage metrics not registered via the control API");
   app.add_option("--seed", options.seed, "Seed of the demo traffic generator")
       ->capture_default_str();
+  app.add_option("--traffic-shape", traffic_shape,
+                 "Shape of the demo traffic over the UTC day: daily (a sinusoid, peak at 15:00 "
+                 "UTC) or flat (the same volume at every hour, for tests)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"daily", "flat"}));
   app.add_option("--fleet", options.fleet,
                  "Also generate data for N load balancers app/demo-alb-<k>/50dc6c495c0c9188 "
                  "(k < N), for benchmarks")
@@ -128,7 +135,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--logs-query-latency", logs_query_latency,
                  "A Logs Insights query is Scheduled, then Running, and Complete this long after "
-                 "StartQuery (e.g. 1500ms, 2s, 0)")
+                 "StartQuery at the earliest, once its background scan has finished (e.g. 1500ms, "
+                 "2s, 0)")
       ->capture_default_str();
   app.add_option("--logs-max-concurrent", options.logs_max_concurrent,
                  "Logs Insights queries Scheduled or Running at once before StartQuery answers "
@@ -153,6 +161,7 @@ int main(int argc, char** argv) {
     std::cerr << "statusbridge-sandbox: --logs-query-latency: " << error << "\n";
     return 2;
   }
+  options.traffic_shape = *statusbridge::sandbox::ParseTrafficShape(traffic_shape);
 
   // Block the stop signals before any thread starts, so only sigwait() below receives them.
   sigset_t stop_signals;

@@ -53,8 +53,9 @@ class SandboxServer::Impl {
       : options_(std::move(options)),
         clock_(clock),
         log_(options_.quiet, options_.log_path),
-        cloudwatch_data_(options_.seed, options_.ingest_lag, options_.fleet),
-        logs_data_(options_.seed, options_.ingest_lag),
+        cloudwatch_data_(options_.seed, options_.ingest_lag, options_.fleet,
+                         options_.traffic_shape),
+        logs_data_(options_.seed, options_.ingest_lag, options_.traffic_shape),
         statuspage_store_(options_.strict_metrics),
         limiter_(clock, options_.rate_limit, options_.rate_window),
         cloudwatch_(CloudWatchConfig{SigV4Config{options_.access_key_id, options_.secret_access_key,
@@ -79,6 +80,7 @@ class SandboxServer::Impl {
   void Stop();
   int port() const { return port_; }
   const SandboxOptions& options() const { return options_; }
+  LogsService& logs_service() { return logs_service_; }
 
  private:
   void Dispatch(const httplib::Request& request, httplib::Response& response);
@@ -321,5 +323,9 @@ std::string SandboxServer::base_url() const {
 }
 
 void SandboxServer::Stop() { impl_->Stop(); }
+
+bool SandboxServer::WaitForLogsScans(Millis timeout) {
+  return impl_->logs_service().WaitForScans(timeout);
+}
 
 }  // namespace statusbridge::sandbox

@@ -8,7 +8,9 @@
 // Every request is recorded (request_log.h): CloudWatch, Logs and Statuspage requests first
 // consume a pending fault, if any (faults.h), then go to their emulator. The injected Clock drives
 // every rule that depends on time (SigV4 skew, ingestion lag, 28-day window, rate-limit windows,
-// Logs Insights query progress); fault delays and the request log's t_ms are real time.
+// Logs Insights query progress); fault delays, the request log's t_ms and the Logs Insights scans
+// (which run in the background, logs_service.h) are real time. How much data there is does not
+// depend on the time of day with traffic_shape kFlat.
 //
 // Thread-safe. Requests are served on a pool of `threads` threads; one keep-alive connection
 // holds one thread while it is open.
@@ -21,6 +23,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "traffic.h"
 
 namespace statusbridge::sandbox {
 
@@ -39,6 +42,7 @@ struct SandboxOptions {
   int64_t max_datapoints_per_page = 100800;
   bool strict_metrics = false;
   uint64_t seed = 1;
+  TrafficShape traffic_shape = TrafficShape::kDaily;  // of the generated data (traffic.h)
   Seconds ingest_lag{0};
   int fleet = 0;                    // extra generated load balancers (see CloudWatchData)
   Millis logs_query_latency{1500};  // a Logs Insights query is Complete this long after it starts
@@ -69,6 +73,10 @@ class SandboxServer {
 
   // Stops accepting, cuts fault delays short, and waits for in-flight requests. Idempotent.
   void Stop();
+
+  // Waits, in real time and at most `timeout`, until no Logs Insights scan is queued or running
+  // (LogsService::WaitForScans); true when none is. For tests under a fake clock.
+  bool WaitForLogsScans(Millis timeout);
 
  private:
   class Impl;

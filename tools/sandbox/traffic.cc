@@ -47,23 +47,26 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 int64_t AlignDownTo(int64_t t, int64_t period) { return FloorDiv(t, period) * period; }
 
-// 1 +- 0.6 over the UTC day: lowest at 03:00, highest at 15:00.
-double DailyLoad(int64_t minute_start) {
+// Daily: 1 +- 0.6 over the UTC day, lowest at 03:00, highest at 15:00. Flat: 1.
+double Load(int64_t minute_start, TrafficShape shape) {
+  if (shape == TrafficShape::kFlat) {
+    return 1.0;
+  }
   double day_fraction = static_cast<double>(minute_start - AlignDownTo(minute_start, kDay)) / kDay;
   return 1.0 + 0.6 * std::sin(2.0 * std::numbers::pi * (day_fraction - 0.375));
 }
 
-int64_t Requests(uint64_t seed, int64_t minute_start) {
+int64_t Requests(uint64_t seed, int64_t minute_start, TrafficShape shape) {
   double noise = 0.9 + 0.2 * Uniform(seed, kStreamRequests, minute_start);
-  return std::llround(600.0 * DailyLoad(minute_start) * noise);
+  return std::llround(600.0 * Load(minute_start, shape) * noise);
 }
 
-std::optional<StatSet> ErrorsMinute(uint64_t seed, int64_t minute_start) {
+std::optional<StatSet> ErrorsMinute(uint64_t seed, int64_t minute_start, TrafficShape shape) {
   int64_t errors = 0;
   if (IsIncidentMinute(seed, minute_start)) {
     double rate = 0.02 + 0.06 * Uniform(seed, kStreamErrorsRate, minute_start);
     errors = std::max<int64_t>(
-        1, std::llround(static_cast<double>(Requests(seed, minute_start)) * rate));
+        1, std::llround(static_cast<double>(Requests(seed, minute_start, shape)) * rate));
   } else if (Uniform(seed, kStreamErrorsPresent, minute_start) < 0.10) {
     errors = 1 + static_cast<int64_t>(3.0 * Uniform(seed, kStreamErrorsCount, minute_start));
   }
@@ -73,13 +76,13 @@ std::optional<StatSet> ErrorsMinute(uint64_t seed, int64_t minute_start) {
   return SingleValue(static_cast<double>(errors));
 }
 
-std::optional<StatSet> LatencyMinute(uint64_t seed, int64_t minute_start) {
-  int64_t requests = Requests(seed, minute_start);
+std::optional<StatSet> LatencyMinute(uint64_t seed, int64_t minute_start, TrafficShape shape) {
+  int64_t requests = Requests(seed, minute_start, shape);
   if (requests <= 0) {
     return std::nullopt;
   }
   // Round the mean to whole microseconds so sums print as short decimals.
-  double mean = 0.05 + 0.04 * DailyLoad(minute_start) +
+  double mean = 0.05 + 0.04 * Load(minute_start, shape) +
                 0.02 * Uniform(seed, kStreamLatencyMean, minute_start);
   if (IsIncidentMinute(seed, minute_start)) {
     mean *= 4.0;
@@ -96,6 +99,20 @@ std::optional<StatSet> LatencyMinute(uint64_t seed, int64_t minute_start) {
 }
 
 }  // namespace
+
+std::optional<TrafficShape> ParseTrafficShape(std::string_view name) {
+  if (name == "daily") {
+    return TrafficShape::kDaily;
+  }
+  if (name == "flat") {
+    return TrafficShape::kFlat;
+  }
+  return std::nullopt;
+}
+
+const char* TrafficShapeName(TrafficShape shape) {
+  return shape == TrafficShape::kFlat ? "flat" : "daily";
+}
 
 StatSet SingleValue(double value) { return StatSet{1, value, value, value}; }
 
@@ -155,18 +172,18 @@ bool IsIncidentMinute(uint64_t seed, int64_t minute_start) {
 }
 
 std::optional<StatSet> GeneratedMinute(uint64_t seed, std::string_view metric_name,
-                                       int64_t minute_start) {
+                                       int64_t minute_start, TrafficShape shape) {
   if (minute_start % 60 != 0) {
     return std::nullopt;
   }
   if (metric_name == kRequestCount) {
-    return SingleValue(static_cast<double>(Requests(seed, minute_start)));
+    return SingleValue(static_cast<double>(Requests(seed, minute_start, shape)));
   }
   if (metric_name == kTarget5xxCount) {
-    return ErrorsMinute(seed, minute_start);
+    return ErrorsMinute(seed, minute_start, shape);
   }
   if (metric_name == kTargetResponseTime) {
-    return LatencyMinute(seed, minute_start);
+    return LatencyMinute(seed, minute_start, shape);
   }
   return std::nullopt;
 }
@@ -189,9 +206,11 @@ std::vector<Datapoint> Aggregate(const MinuteSource& source, Statistic stat, int
 }
 
 std::vector<Datapoint> GeneratedSeries(uint64_t seed, std::string_view metric_name, Statistic stat,
-                                       int64_t start, int64_t end, int64_t period) {
-  return Aggregate([&](int64_t minute) { return GeneratedMinute(seed, metric_name, minute); }, stat,
-                   start, end, period);
+                                       int64_t start, int64_t end, int64_t period,
+                                       TrafficShape shape) {
+  return Aggregate(
+      [&](int64_t minute) { return GeneratedMinute(seed, metric_name, minute, shape); }, stat,
+      start, end, period);
 }
 
 uint64_t FleetSeed(uint64_t seed, int k) {

@@ -10,8 +10,8 @@
 // The demo load balancer lives in namespace AWS/ApplicationELB with the single dimension
 // LoadBalancer=app/demo-alb/50dc6c495c0c9188 and publishes, per minute:
 //  - RequestCount: every minute. An integer (SampleCount 1, Sum = Minimum = Maximum = requests)
-//    following a daily shape (a sinusoid over the UTC day, lowest around 03:00, highest around
-//    15:00) with +-10% pseudo-random noise.
+//    following the TrafficShape (daily: a sinusoid over the UTC day, lowest around 03:00, highest
+//    around 15:00; flat: the daily mean at every hour) with +-10% pseudo-random noise.
 //  - HTTPCode_Target_5XX_Count: only in some minutes; absent otherwise, as ALB does. Outside
 //    incidents about 10% of minutes carry 1..3 errors; during an incident every minute carries
 //    2%..8% of that minute's requests (at least 1).
@@ -37,6 +37,23 @@ inline constexpr std::string_view kDemoDimensionValue = "app/demo-alb/50dc6c495c
 inline constexpr std::string_view kRequestCount = "RequestCount";
 inline constexpr std::string_view kTarget5xxCount = "HTTPCode_Target_5XX_Count";
 inline constexpr std::string_view kTargetResponseTime = "TargetResponseTime";
+
+// How the demo's load varies over the UTC day. Only the load (requests per minute, and the
+// latency that follows it) depends on the shape; noise, errors outside incidents and incidents do
+// not.
+enum class TrafficShape {
+  // load = 1 + 0.6 sin(2π(day_fraction − 0.375)): lowest at 03:00 UTC (0.4), highest at 15:00
+  // (1.6). What `make demo` shows.
+  kDaily,
+  // load = 1 at every minute: a window holds the same volume (about 600 requests, and 600 log
+  // events, a minute) whatever the time of day. What the tests use, so their cost does not depend
+  // on the hour they run at.
+  kFlat,
+};
+
+// "daily" or "flat"; nullopt for anything else.
+std::optional<TrafficShape> ParseTrafficShape(std::string_view name);
+const char* TrafficShapeName(TrafficShape shape);
 
 // A CloudWatch statistic set: what one minute (or one aggregated bucket) of a metric holds.
 struct StatSet {
@@ -68,7 +85,8 @@ double StatisticValue(const StatSet& set, Statistic stat);
 // nullopt when the metric has no datapoint in that minute: an unknown metric name, a minute
 // without 5XX errors, or a `minute_start` that is not a multiple of 60.
 std::optional<StatSet> GeneratedMinute(uint64_t seed, std::string_view metric_name,
-                                       int64_t minute_start);
+                                       int64_t minute_start,
+                                       TrafficShape shape = TrafficShape::kDaily);
 
 // The generator seed of load balancer k of the sandbox's fleet (--fleet), derived from `seed`.
 uint64_t FleetSeed(uint64_t seed, int k);
@@ -94,10 +112,11 @@ using MinuteSource = std::function<std::optional<StatSet>(int64_t minute_start)>
 std::vector<Datapoint> Aggregate(const MinuteSource& source, Statistic stat, int64_t start,
                                  int64_t end, int64_t period);
 
-// Aggregate() over GeneratedMinute(seed, metric_name, ·): exactly what GetMetricData returns for a
-// demo metric (with ScanBy TimestampAscending) when no ingestion lag applies and no control data
-// was put for it.
+// Aggregate() over GeneratedMinute(seed, metric_name, ·, shape): exactly what GetMetricData
+// returns for a demo metric (with ScanBy TimestampAscending) when no ingestion lag applies and no
+// control data was put for it.
 std::vector<Datapoint> GeneratedSeries(uint64_t seed, std::string_view metric_name, Statistic stat,
-                                       int64_t start, int64_t end, int64_t period);
+                                       int64_t start, int64_t end, int64_t period,
+                                       TrafficShape shape = TrafficShape::kDaily);
 
 }  // namespace statusbridge::sandbox
