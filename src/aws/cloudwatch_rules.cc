@@ -1,8 +1,6 @@
 #include "aws/cloudwatch_rules.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <optional>
 #include <string>
 
@@ -43,12 +41,7 @@ std::optional<double> ParseStatNumber(std::string_view s, bool allow_negative) {
   if (i != s.size()) {
     return std::nullopt;
   }
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
+  return ParseFiniteDouble(s);
 }
 
 // Checks the bounds of TM(...), WM(...), TC(...), TS(...) and PR(...): "10%:90%", ":95%",

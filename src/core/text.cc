@@ -1,12 +1,26 @@
 #include "core/text.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 namespace statusbridge {
 namespace {
 
-// Length of the well-formed UTF-8 sequence starting at s[0], or 0 if there is none.
+bool IsC0OrDel(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+// A C1 control character: U+0080..U+009F, encoded C2 80..C2 9F.
+bool IsC1(std::string_view sequence) {
+  return sequence.size() == 2 && static_cast<unsigned char>(sequence[0]) == 0xC2 &&
+         static_cast<unsigned char>(sequence[1]) <= 0x9F;
+}
+
+}  // namespace
+
 size_t Utf8SequenceLength(std::string_view s) {
+  if (s.empty()) {
+    return 0;
+  }
   auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
   auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
     return i < s.size() && b(i) >= lo && b(i) <= hi;
@@ -30,16 +44,6 @@ size_t Utf8SequenceLength(std::string_view s) {
   }
   return 0;
 }
-
-bool IsC0OrDel(unsigned char c) { return c < 0x20 || c == 0x7f; }
-
-// A C1 control character: U+0080..U+009F, encoded C2 80..C2 9F.
-bool IsC1(std::string_view sequence) {
-  return sequence.size() == 2 && static_cast<unsigned char>(sequence[0]) == 0xC2 &&
-         static_cast<unsigned char>(sequence[1]) <= 0x9F;
-}
-
-}  // namespace
 
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
@@ -144,6 +148,15 @@ std::string Join(const std::vector<std::string_view>& items, std::string_view se
     out += items[i];
   }
   return out;
+}
+
+std::optional<double> ParseFiniteDouble(std::string_view s) {
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
 }
 
 std::string AsciiLower(std::string_view s) {

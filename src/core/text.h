@@ -17,6 +17,10 @@
 
 namespace statusbridge {
 
+// The length of the well-formed UTF-8 sequence starting at s[0] (RFC 3629 §4: no overlong forms,
+// no surrogates, nothing above U+10FFFF): 1 to 4, or 0 if there is none (or `s` is empty).
+size_t Utf8SequenceLength(std::string_view s);
+
 // True when `s` is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, nothing
 // above U+10FFFF).
 bool IsValidUtf8(std::string_view s);
@@ -46,6 +50,10 @@ std::vector<std::string_view> Split(std::string_view s, char separator);
 
 // The items with `separator` between them: Join({"a", "b"}, ", ") is "a, b".
 std::string Join(const std::vector<std::string_view>& items, std::string_view separator);
+
+// The whole of `s` as a finite number, as std::from_chars reads it ("-1.5", "2e3", ".5"; no
+// leading '+' or whitespace). nullopt for anything else, including "inf", "nan" and overflow.
+std::optional<double> ParseFiniteDouble(std::string_view s);
 
 // `s` with A-Z turned into a-z; every other byte is kept.
 std::string AsciiLower(std::string_view s);

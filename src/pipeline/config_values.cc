@@ -124,15 +124,7 @@ std::optional<double> ParseNumber(std::string_view s) {
   if (!s.empty() && s.front() == '+') {
     s.remove_prefix(1);
   }
-  if (s.empty()) {
-    return std::nullopt;
-  }
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
+  return ParseFiniteDouble(s);
 }
 
 std::string FormatNumber(double v) {

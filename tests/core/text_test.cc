@@ -64,6 +64,17 @@ TEST(EscapeTextTest, CutsLongTextWithoutSplittingAnEscapeOrACharacter) {
 
 using ::testing::ElementsAre;
 
+TEST(Utf8SequenceLengthTest, MeasuresOneWellFormedSequence) {
+  EXPECT_EQ(Utf8SequenceLength("a"), 1u);
+  EXPECT_EQ(Utf8SequenceLength("\xC3\xA9x"), 2u);         // é
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x82\xAC"), 3u);      // €
+  EXPECT_EQ(Utf8SequenceLength("\xF0\x9F\x98\x80"), 4u);  // 😀
+  EXPECT_EQ(Utf8SequenceLength(""), 0u);
+  EXPECT_EQ(Utf8SequenceLength("\xC0\xAF"), 0u);      // overlong
+  EXPECT_EQ(Utf8SequenceLength("\xED\xA0\x80"), 0u);  // a surrogate
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x82"), 0u);      // cut short
+}
+
 TEST(TrimTest, RemovesAsciiWhitespaceOrTheGivenCharactersAtBothEnds) {
   EXPECT_EQ(Trim("  a b \t\r\n\v\f"), "a b");
   EXPECT_EQ(Trim(""), "");
@@ -84,6 +95,15 @@ TEST(JoinTest, PutsTheSeparatorBetweenItems) {
   EXPECT_EQ(Join({}, ", "), "");
   EXPECT_EQ(Join({"a"}, ", "), "a");
   EXPECT_EQ(Join({"a", "", "c"}, "|"), "a||c");
+}
+
+TEST(ParseFiniteDoubleTest, ReadsWholeFiniteNumbersOnly) {
+  EXPECT_EQ(ParseFiniteDouble("-1.5"), -1.5);
+  EXPECT_EQ(ParseFiniteDouble("2e3"), 2000.0);
+  EXPECT_EQ(ParseFiniteDouble(".5"), 0.5);
+  for (const char* bad : {"", "+1", " 1", "1 ", "1x", "inf", "nan", "1e999", "0x10", "-"}) {
+    EXPECT_EQ(ParseFiniteDouble(bad), std::nullopt) << bad;
+  }
 }
 
 TEST(AsciiLowerTest, LowersOnlyAsciiLetters) {
