@@ -281,6 +281,9 @@ Result<Credentials> RunCredentialProcess(const std::string& command_line, const 
     // e.what() quotes the input near the error, which may be a secret: give the offset only.
     return Status::InvalidArgument(what + ": output is not JSON (error at byte " +
                                    std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception&) {
+    // A number too large for a double ("1e999") is out_of_range, not parse_error.
+    return Status::InvalidArgument(what + ": output is not JSON (a number is out of range)");
   }
   if (!doc.is_object()) {
     return Status::InvalidArgument(what + ": output is not a JSON object");

@@ -67,6 +67,9 @@ Result<Credentials> ParseMetadataCredentials(const std::string& body, const std:
   } catch (const nlohmann::json::parse_error& e) {
     return Status::Internal(what + ": response is not JSON (error at byte " +
                             std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception&) {
+    // A number too large for a double ("1e999") is out_of_range, not parse_error.
+    return Status::Internal(what + ": response is not JSON (a number is out of range)");
   }
   if (!doc.is_object()) {
     return Status::Internal(what + ": response is not a JSON object");
