@@ -1,5 +1,5 @@
 # The two commands of the README, and a few conveniences. Every target installs what it needs.
-.PHONY: deps demo test build debug asan release bench format clean
+.PHONY: deps demo test fuzz build debug asan release bench format clean
 
 JOBS ?= $(shell nproc)
 
@@ -25,6 +25,11 @@ demo: release
 # The whole test suite: ctest on the debug build and on the asan-ubsan build, plus the examples.
 test: deps
 	@bash scripts/test.sh
+
+# libFuzzer targets (tests/fuzz) built with clang-14, ASan and UBSan, each run FUZZ_SECONDS
+# (default 30) from its seed corpus; fails on any crash, leak, timeout or OOM.
+fuzz: deps
+	@bash scripts/fuzz.sh
 
 bench: release
 	@bash bench/run.sh build/release

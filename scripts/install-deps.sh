@@ -11,6 +11,9 @@ PACKAGES=(
   libtinyxml2-dev
   libgtest-dev libgmock-dev
   clang-format curl python3
+  # scripts/fuzz.sh: clang-14 with its sanitizer and libFuzzer runtimes (-fsanitize=fuzzer links
+  # libclang_rt.fuzzer from libclang-rt-14-dev, which --no-install-recommends would skip).
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
 
 missing=()
