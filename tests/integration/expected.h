@@ -2,7 +2,9 @@
 
 // Expected Statuspage points for the sandbox's demo load balancer, computed here directly from the
 // generator's per-minute data (tools/sandbox/traffic.h GeneratedMinute) with plain arithmetic:
-// independent of the sandbox's CloudWatch aggregation and of statusbridge's pipeline.
+// independent of the sandbox's CloudWatch aggregation and of statusbridge's pipeline. The harness
+// runs the sandbox with the flat traffic shape, so how much data a window holds does not depend on
+// the hour the tests run at.
 
 #include <gtest/gtest.h>
 
@@ -18,13 +20,15 @@
 namespace statusbridge::testing {
 
 inline constexpr uint64_t kSandboxSeed = 1;  // the sandbox's default --seed
+inline constexpr sandbox::TrafficShape kSandboxShape =
+    sandbox::TrafficShape::kFlat;  // harness.cc's --traffic-shape
 
 // Sum of a demo metric's per-minute sums over [start, start + period), or nullopt when no minute
 // in the bucket has data.
 inline std::optional<double> DemoSum(const char* metric, int64_t start, int64_t period) {
   std::optional<double> sum;
   for (int64_t m = start; m < start + period; m += 60) {
-    auto set = sandbox::GeneratedMinute(kSandboxSeed, metric, m);
+    auto set = sandbox::GeneratedMinute(kSandboxSeed, metric, m, kSandboxShape);
     if (set.has_value()) sum = sum.value_or(0.0) + set->sum;
   }
   return sum;
@@ -46,7 +50,7 @@ inline std::optional<double> ExpectedReliability(int64_t t) {
 
 // response-time: TargetResponseTime Average (Sum / SampleCount) per 60 s bucket, in ms.
 inline std::optional<double> ExpectedResponseTimeMs(int64_t t) {
-  auto set = sandbox::GeneratedMinute(kSandboxSeed, "TargetResponseTime", t);
+  auto set = sandbox::GeneratedMinute(kSandboxSeed, "TargetResponseTime", t, kSandboxShape);
   if (!set.has_value() || set->sample_count == 0) return std::nullopt;
   double latency = set->sum / set->sample_count;
   return latency * 1000;

@@ -39,8 +39,11 @@ pid_t Spawn(const std::vector<std::string>& argv, const EnvVars& env, const std:
   EnvVars full = env;
   if (const char* path = std::getenv("PATH"); path != nullptr && !full.count("PATH"))
     full["PATH"] = path;
-  // Sanitizer settings pass through so child processes of an asan build report the same way.
-  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"}) {
+  // Sanitizer settings pass through so child processes of an asan build report the same way, and
+  // libfaketime's so that a suite run under `faketime` runs its children on the same fake clock.
+  for (const char* name :
+       {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "LD_PRELOAD", "FAKETIME",
+        "FAKETIME_SHARED", "FAKETIME_DONT_FAKE_MONOTONIC", "DONT_FAKE_MONOTONIC"}) {
     if (const char* v = std::getenv(name); v != nullptr && !full.count(name)) full[name] = v;
   }
   for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
@@ -152,10 +155,13 @@ Sandbox::Sandbox(std::vector<std::string> extra_args) {
                                    kApiKey,
                                    "--page-id",
                                    kPageId};
+  // The same volume at every hour: a test's cost and timing do not depend on when it runs
+  // (expected.h computes its values with the same shape).
+  argv.insert(argv.end(), {"--traffic-shape", "flat"});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<BackgroundProcess>(argv, EnvVars{}, dir_.File("stdout"),
                                                  dir_.File("stderr"));
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::string text = ReadFile(dir_.File("port"));
     if (!text.empty()) {

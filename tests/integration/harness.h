@@ -1,8 +1,9 @@
 #pragma once
 
 // Test harness for end-to-end tests: runs the real binaries (statusbridge, statusbridge-sandbox)
-// as child processes on loopback, with an explicit environment (nothing inherited but PATH), and
-// talks to the sandbox's control API over HTTP.
+// as child processes on loopback, with an explicit environment (nothing inherited but PATH, TMPDIR,
+// the sanitizers' options and libfaketime's LD_PRELOAD/FAKETIME*), and talks to the sandbox's
+// control API over HTTP.
 
 #include <sys/types.h>
 
@@ -61,7 +62,8 @@ class TempDir {
   std::string path_;
 };
 
-// The statusbridge-sandbox binary started on 127.0.0.1 with an ephemeral port.
+// The statusbridge-sandbox binary started on 127.0.0.1 with an ephemeral port and the flat traffic
+// shape (kSandboxShape in expected.h).
 class Sandbox {
  public:
   static constexpr const char* kAccessKeyId = "AKIDSANDBOX";
