@@ -166,6 +166,8 @@ std::unique_ptr<CredentialsProvider> NewStaticProvider(Credentials credentials) 
   return std::make_unique<StaticProvider>(std::move(credentials));
 }
 
+// One loop over the lines, as configparser reads them: a line's meaning (comment, continuation,
+// section, key) depends on the one before, so the cases stay together. Hence the length.
 Result<IniSections> ParseIni(std::string_view text) {
   // A UTF-8 byte order mark, as some Windows editors write it.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") {

@@ -247,6 +247,24 @@ std::string Signature(const std::string& secret_access_key, const std::string& s
   return HexEncode(HmacSha256(key, string_to_sign));
 }
 
+namespace {
+
+// The names of the headers that are signed, in lower case, sorted, each once, joined by ';'.
+std::string SignedHeaders(const http::Headers& headers) {
+  std::vector<std::string> names;
+  for (const auto& header : headers) {
+    std::string name = AsciiLower(header.first);
+    if (!IsUnsignedHeader(name)) {
+      names.push_back(std::move(name));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return Join(std::vector<std::string_view>(names.begin(), names.end()), ";");
+}
+
+}  // namespace
+
 Status SignRequest(http::HttpRequest& request, const Credentials& credentials,
                    const SigningScope& scope, SystemTime now, const SigningOptions& options) {
   std::string source = credentials.source.empty() ? "credentials" : credentials.source;
@@ -283,23 +301,7 @@ Status SignRequest(http::HttpRequest& request, const Credentials& credentials,
     request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token.reveal());
   }
 
-  std::vector<std::string> names;
-  for (const auto& header : request.headers) {
-    std::string name = AsciiLower(header.first);
-    if (!IsUnsignedHeader(name)) {
-      names.push_back(std::move(name));
-    }
-  }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  std::string signed_headers;
-  for (const std::string& name : names) {
-    if (!signed_headers.empty()) {
-      signed_headers.push_back(';');
-    }
-    signed_headers += name;
-  }
-
+  const std::string signed_headers = SignedHeaders(request.headers);
   std::string string_to_sign =
       StringToSign(CanonicalRequest(request, signed_headers, options), now, scope);
   std::string signature =

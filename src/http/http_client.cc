@@ -60,6 +60,8 @@ std::string Url::HostHeader() const {
   return h;
 }
 
+// One pass from the scheme to the fragment, each check beside the part it reads (the parts are
+// views into `s`, and every error quotes the whole URL). Hence the length.
 Result<Url> ParseUrl(std::string_view s) {
   Url u;
   auto bad = [&](const char* why) {
