@@ -1,22 +1,20 @@
 #include "cli/iam_policy.h"
 
+#include <optional>
 #include <set>
+
+#include "aws/arn.h"
 
 namespace statusbridge::cli {
 namespace {
 
 // "arn:aws:iam::123456789012:role/x" -> ("aws", "123456789012"); ("aws", "*") when unknown.
 std::pair<std::string, std::string> PartitionAndAccount(const std::string& role_arn) {
-  if (role_arn.rfind("arn:", 0) != 0) return {"aws", "*"};
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (int i = 0; i < 5; ++i) {
-    size_t colon = role_arn.find(':', start);
-    if (colon == std::string::npos) return {"aws", "*"};
-    parts.push_back(role_arn.substr(start, colon - start));
-    start = colon + 1;
+  std::optional<aws::Arn> arn = aws::ParseArn(role_arn);
+  if (!arn.has_value()) {
+    return {"aws", "*"};
   }
-  return {parts[1], parts[4].empty() ? "*" : parts[4]};
+  return {std::string(arn->partition), arn->account.empty() ? "*" : std::string(arn->account)};
 }
 
 // The resources a StartQuery on `group` needs (a name, or already an ARN).
