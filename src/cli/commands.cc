@@ -19,6 +19,32 @@ Result<pipeline::Config> Load(const std::string& path, const EnvLookup& env, std
   return config;
 }
 
+// What `once` and `run` run on: the real clock and transport, and the App built on them (which
+// keeps references to both, so they live together).
+struct Process {
+  SystemClock clock;
+  http::CurlHttpClient http;
+  std::unique_ptr<App> app;
+};
+
+// Loads `path` and builds the App; nullptr, with the error written to `err`, when either fails.
+std::unique_ptr<Process> Start(const std::string& path, const EnvLookup& env, StopToken& stop,
+                               std::ostream& err) {
+  Result<pipeline::Config> config = Load(path, env, err);
+  if (!config.ok()) {
+    return nullptr;
+  }
+  auto process = std::make_unique<Process>();
+  Result<std::unique_ptr<App>> app =
+      App::Create(std::move(config).value(), env, process->http, process->clock, &stop);
+  if (!app.ok()) {
+    err << "statusbridge: " << app.status().message() << "\n";
+    return nullptr;
+  }
+  process->app = std::move(app).value();
+  return process;
+}
+
 }  // namespace
 
 int CheckConfigCommand(const std::string& config_path, const EnvLookup& env, std::ostream& out,
@@ -58,20 +84,15 @@ int IamPolicyCommand(const std::string& config_path, const std::string& role_arn
 int OnceCommand(const OnceOptions& options, const EnvLookup& env, StopToken& stop,
                 const std::function<int()>& stopped_exit_code, std::ostream& out,
                 std::ostream& err) {
-  Result<pipeline::Config> config = Load(options.config_path, env, err);
-  if (!config.ok()) return kExitBadConfig;
-  SystemClock clock;
-  http::CurlHttpClient http;
-  Result<std::unique_ptr<App>> app =
-      App::Create(std::move(config).value(), env, http, clock, &stop);
-  if (!app.ok()) {
-    err << "statusbridge: " << app.status().message() << "\n";
+  std::unique_ptr<Process> process = Start(options.config_path, env, stop, err);
+  if (process == nullptr) {
     return kExitBadConfig;
   }
-  pipeline::CycleReport report = (*app)->RunOnce(options.dry_run, options.timeout, out);
+  std::unique_ptr<App>& app = process->app;
+  pipeline::CycleReport report = app->RunOnce(options.dry_run, options.timeout, out);
   LogCycle(report);
   if (stop.stop_requested()) {
-    const pipeline::Config& c = (*app)->config();
+    const pipeline::Config& c = app->config();
     const int64_t pending = report.publish.points_pending;
     if (options.dry_run) {
       err << "statusbridge: stopped before the dry run finished\n";
@@ -95,17 +116,11 @@ int OnceCommand(const OnceOptions& options, const EnvLookup& env, StopToken& sto
 
 int RunCommand(const std::string& config_path, const EnvLookup& env, StopToken& stop,
                std::ostream& err) {
-  Result<pipeline::Config> config = Load(config_path, env, err);
-  if (!config.ok()) return kExitBadConfig;
-  SystemClock clock;
-  http::CurlHttpClient http;
-  Result<std::unique_ptr<App>> app =
-      App::Create(std::move(config).value(), env, http, clock, &stop);
-  if (!app.ok()) {
-    err << "statusbridge: " << app.status().message() << "\n";
+  std::unique_ptr<Process> process = Start(config_path, env, stop, err);
+  if (process == nullptr) {
     return kExitBadConfig;
   }
-  (*app)->RunDaemon(stop);
+  process->app->RunDaemon(stop);
   return kExitDelivered;
 }
 
