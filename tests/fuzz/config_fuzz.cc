@@ -5,7 +5,9 @@
 // Whatever the text, the result is a Config or an error, without a crash, a leak or a hang; and a
 // Config that comes back keeps the promises of pipeline/config.h: every period is a whole number
 // of minutes, backfill is at most kMaxBackfill, each metric's expression compiles over its query
-// names, and every Logs Insights query's bin() matches its period and time_field.
+// names, and every Logs Insights query's bin() matches its period and time_field. What
+// check-config accepts, the client accepts too: each metric's CloudWatch queries (made as the
+// collector makes them) plan into GetMetricData calls over its last ten buckets.
 //
 // statuspage.api_key_file reads whatever path it names (/dev/stdin would block the fuzzer), so an
 // input whose api_key_file holds a '/' or starts with '~' is skipped (it is found with YamlTree,
@@ -16,10 +18,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "aws/get_metric_data_plan.h"
 #include "aws/logs_query.h"
+#include "aws/metric_query.h"
 #include "core/env.h"
+#include "core/time.h"
 #include "fuzz/fuzz_support.h"
 #include "pipeline/config.h"
 #include "pipeline/expression.h"
@@ -63,6 +69,38 @@ bool NamesAFile(std::string_view text) {
   return false;
 }
 
+// The metric's CloudWatch queries, as pipeline/collector.cc's ToMetricQuery makes them.
+std::vector<aws::MetricQuery> CloudWatchQueries(const pipeline::MetricConfig& m) {
+  std::vector<aws::MetricQuery> queries;
+  for (const pipeline::QueryConfig& q : m.queries) {
+    aws::MetricQuery out;
+    out.id = q.name;
+    if (q.source == pipeline::QueryConfig::Source::kCloudWatch) {
+      out.stat = q.cloudwatch;
+    } else if (q.source == pipeline::QueryConfig::Source::kCloudWatchMath) {
+      out.expression = q.math.expression;
+      out.period = m.period;
+      out.inputs = q.math.metrics;
+    } else {
+      continue;
+    }
+    queries.push_back(std::move(out));
+  }
+  return queries;
+}
+
+void CheckPlannable(const pipeline::MetricConfig& m) {
+  const std::vector<aws::MetricQuery> queries = CloudWatchQueries(m);
+  if (queries.empty()) {
+    return;
+  }
+  const SystemTime end = AlignDown(FromUnixSeconds(kNow), m.period);
+  const TimeWindow window{end - 10 * m.period, end};
+  auto plan = aws::PlanGetMetricDataCalls(queries, window);
+  FUZZ_CHECK(plan.ok(), m.name + ": check-config accepts what the client refuses: " +
+                            plan.status().ToString());
+}
+
 void CheckConfig(const pipeline::Config& config) {
   for (const pipeline::MetricConfig& m : config.metrics) {
     FUZZ_CHECK(m.period.count() >= 60 && m.period.count() % 60 == 0, m.name);
@@ -80,6 +118,7 @@ void CheckConfig(const pipeline::Config& config) {
     }
     auto compiled = pipeline::Expression::Compile(m.expression, names);
     FUZZ_CHECK(compiled.ok(), m.name + ": " + compiled.status().ToString());
+    CheckPlannable(m);
   }
 }
 
