@@ -5,7 +5,7 @@
 //      (earlier years are not printed with four digits, and nothing we read is that old)
 //   2  the rest as the Retry-After header of a 429, then of a 503, answering the Statuspage
 //      client's bulk POST (the path a hostile server's header takes)
-// A Retry-After wait is never negative.
+// A Retry-After wait is never negative, and never longer than statuspage::kMaxRetryAfter.
 
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +26,10 @@ namespace {
 constexpr int64_t kLastSecondOf9999 = 253402300799;
 
 void CheckWait(const std::optional<Millis>& wait) {
-  FUZZ_CHECK(!wait.has_value() || wait->count() >= 0, std::to_string(wait->count()));
+  if (wait.has_value()) {
+    FUZZ_CHECK(wait->count() >= 0 && *wait <= statuspage::kMaxRetryAfter,
+               std::to_string(wait->count()) + " ms");
+  }
 }
 
 void RetryAfter(std::string_view text) {

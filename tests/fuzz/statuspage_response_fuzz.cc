@@ -6,7 +6,8 @@
 //   1  SubmitMetricData() of two metrics' points: the first part is the answer
 // The API key never shows in a message, even when the server echoes it back (the seeds do); a
 // listing that comes back has distinct, non-empty ids; a submission counts as accepted only on a
-// 2xx, and a Retry-After wait is never negative.
+// 2xx whose body is a JSON object, and a Retry-After wait is between 0 and
+// statuspage::kMaxRetryAfter.
 
 #include <cstddef>
 #include <cstdint>
@@ -68,10 +69,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (result.outcome == statuspage::Outcome::kAccepted) {
     FUZZ_CHECK(result.http_status >= 200 && result.http_status <= 299 && result.status.ok(),
                std::to_string(result.http_status));
+    // Only Statuspage's answer, a JSON object, means delivered (never a portal's HTML 200).
+    const auto answer = fuzz::ParseResponse(fuzz::SplitParts(rest).front());
+    const size_t first = answer.ok() ? answer->body.find_first_not_of(" \t\r\n") : 0;
+    FUZZ_CHECK(answer.ok() && first != std::string::npos && answer->body[first] == '{',
+               "accepted without a JSON object");
   } else {
     FUZZ_CHECK(!result.status.ok(), "a failed submission with an OK status");
   }
-  FUZZ_CHECK(!result.retry_after.has_value() || result.retry_after->count() >= 0,
-             std::to_string(result.retry_after->count()));
+  if (result.retry_after.has_value()) {
+    FUZZ_CHECK(
+        result.retry_after->count() >= 0 && *result.retry_after <= statuspage::kMaxRetryAfter,
+        std::to_string(result.retry_after->count()) + " ms");
+  }
   return 0;
 }
