@@ -114,10 +114,13 @@ PutLog PutEvents(const Sandbox& sandbox, int64_t from, int64_t to, int64_t empty
 
 class LogsTest : public ::testing::Test {
  protected:
+  // `once` with a cycle deadline of 4 minutes (the default is 2): three queries in a row over the
+  // generated log take 30-45 s on a busy ASan build. Within ctest's 300 s per test.
   ProcessResult Once(const Sandbox& sandbox, const std::string& config) {
     dir_.Write("config.yaml", config);
-    return RunProcess({StatusbridgeBinary(), "once", "-c", dir_.File("config.yaml")},
-                      SandboxEnv(sandbox));
+    return RunProcess(
+        {StatusbridgeBinary(), "once", "-c", dir_.File("config.yaml"), "--timeout", "4m"},
+        SandboxEnv(sandbox), Millis(270000));
   }
   TempDir dir_;
 };
@@ -224,7 +227,8 @@ TEST_F(LogsTest, TheConcurrentQueryLimitIsWaitedOutNotFatal) {
                " | stats avg(elapsed) as value by bin(1m) as t\"\n      value_field: value\n"
                "      time_field: t\n";
   }
-  ProcessResult r = Once(sandbox, LogsConfig(metrics, "  logs: { max_concurrent_queries: 3 }\n"));
+  ProcessResult r = Once(
+      sandbox, LogsConfig(metrics, "  logs: { max_concurrent_queries: 3, query_timeout: 4m }\n"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json stored = sandbox.Get("/_sandbox/points");
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(stored["lat" + std::to_string(i)].empty()) << i;
