@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cctype>
+#include <deque>
+#include <mutex>
 
 #include "core/secret.h"
 
@@ -89,7 +91,49 @@ std::pair<size_t, size_t> ValueAfter(std::string_view text, size_t start, size_t
   return {i, end};
 }
 
+std::mutex& RememberedMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+std::deque<std::string>& Remembered() {
+  static std::deque<std::string> values;
+  return values;
+}
+
+// Replaces every remembered secret value in `text`.
+std::string RedactRemembered(std::string text) {
+  std::lock_guard<std::mutex> lock(RememberedMutex());
+  for (const std::string& secret : Remembered()) {
+    size_t pos = 0;
+    while ((pos = text.find(secret, pos)) != std::string::npos) {
+      text.replace(pos, secret.size(), Secret::kRedacted);
+      pos += std::string_view(Secret::kRedacted).size();
+    }
+  }
+  return text;
+}
+
 }  // namespace
+
+void RememberSecret(const std::string& value) {
+  constexpr size_t kMinLength = 8;
+  constexpr size_t kMaxRemembered = 256;
+  if (value.size() < kMinLength) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(RememberedMutex());
+  std::deque<std::string>& values = Remembered();
+  for (const std::string& v : values) {
+    if (v == value) {
+      return;
+    }
+  }
+  values.push_back(value);
+  if (values.size() > kMaxRemembered) {
+    values.pop_front();
+  }
+}
 
 std::string RedactCredentials(std::string_view text) {
   std::string out;
@@ -125,7 +169,7 @@ std::string RedactCredentials(std::string_view text) {
     i += name_len > 0 ? name_len : 1;
   }
   out.append(text.substr(std::min(copied, text.size())));
-  return out;
+  return RedactRemembered(std::move(out));
 }
 
 }  // namespace statusbridge

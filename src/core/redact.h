@@ -13,6 +13,8 @@
 //   JSON members and XML elements        SessionToken, SecretAccessKey, Token, aws_session_token,
 //                                       aws_secret_access_key, api_key
 //                                       ("name": "value", <name>value</name>)
+// and, wherever they appear, the values of every Secret constructed so far (core/secret.h:
+// RememberSecret), so a credential echoed bare is removed too.
 // The redaction runs on the whole text, before any truncation, so a cut never leaves a prefix of
 // a secret behind.
 //

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/secret.h"
+
 namespace statusbridge {
 namespace {
 
@@ -70,6 +72,13 @@ TEST(RedactCredentialsTest, LeavesOrdinaryTextAlone) {
 TEST(RedactCredentialsTest, UnterminatedValuesAreRedactedToTheEnd) {
   EXPECT_EQ(RedactCredentials(std::string(R"({"Token":")") + kToken), R"({"Token":"<redacted>)");
   EXPECT_EQ(RedactCredentials("X-Amz-Security-Token="), "X-Amz-Security-Token=");
+}
+
+TEST(RedactCredentialsTest, AnySecretsValueIsRemovedWhereverItAppears) {
+  const Secret token("BareEchoedSessionToken0123456789");
+  const Secret short_one("abc");  // too short to tell from ordinary text: left alone
+  EXPECT_EQ(RedactCredentials("not JSON: xx BareEchoedSessionToken0123456789 yy abc"),
+            "not JSON: xx <redacted> yy abc");
 }
 
 }  // namespace
