@@ -94,8 +94,8 @@ int PointsIn(const Request& r) {
   return n;
 }
 
-// Rows in the state file's outbox (points not yet acknowledged).
-int64_t OutboxRows(const std::string& state_path) {
+// One integer `sql` reads from the state file (opened read-only), or -1.
+int64_t QueryStateFile(const std::string& state_path, const char* sql) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(state_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);
@@ -103,7 +103,7 @@ int64_t OutboxRows(const std::string& state_path) {
   }
   sqlite3_stmt* st = nullptr;
   int64_t n = -1;
-  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, nullptr) == SQLITE_OK &&
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
       sqlite3_step(st) == SQLITE_ROW) {
     n = sqlite3_column_int64(st, 0);
   }
@@ -112,23 +112,14 @@ int64_t OutboxRows(const std::string& state_path) {
   return n;
 }
 
+// Rows in the state file's outbox (points not yet acknowledged).
+int64_t OutboxRows(const std::string& state_path) {
+  return QueryStateFile(state_path, "SELECT count(*) FROM outbox");
+}
+
 // The latest retry time stored in the outbox (epoch seconds), or -1.
 int64_t LatestNextAttempt(const std::string& state_path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(state_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_stmt* st = nullptr;
-  int64_t n = -1;
-  if (sqlite3_prepare_v2(db, "SELECT max(next_attempt_at) FROM outbox", -1, &st, nullptr) ==
-          SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    n = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
+  return QueryStateFile(state_path, "SELECT max(next_attempt_at) FROM outbox");
 }
 
 // The `peak_rss_kib=` of the last cycle line, or -1.
