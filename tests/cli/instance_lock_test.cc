@@ -115,7 +115,7 @@ TEST_F(InstanceLockTest, TheLockIsReleasedWithTheObject) {
     auto first = InstanceLock::Acquire(state);
     ASSERT_OK(first.status());
   }
-  EXPECT_OK(InstanceLock::Acquire(state).status());
+  EXPECT_OK(InstanceLock::Acquire(state));
 }
 
 }  // namespace

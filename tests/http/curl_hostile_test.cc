@@ -100,7 +100,7 @@ TEST(CurlHostileTest, ADroppedReusedConnectionIsNotResentBehindTheCallersBack) {
   });
   CurlHttpClient client;
   HttpRequest first = Get(server.Url("/one"));
-  ASSERT_OK(client.Send(first).status());
+  ASSERT_OK(client.Send(first));
   HttpRequest second = Get(server.Url("/two"));
   second.method = "POST";
   second.body = "{}";
